@@ -1,0 +1,122 @@
+import { ConnectionWaitTimeoutError } from "../errors/connection-wait-timeout-error";
+import type { ConnectionClient } from "./connection-client";
+import type { Flow } from "./async-flow";
+
+/** The right to use the connection: for one statement, or for a whole transaction. */
+export class Lease {
+  private readonly site: { stack?: string } = {};
+  readonly since = Date.now();
+  /** The statement running under a statement lease, for diagnostics. */
+  sql: string | undefined;
+
+  constructor(
+    readonly client: ConnectionClient,
+    readonly kind: "statement" | "transaction",
+    readonly flow: Flow | undefined,
+  ) {
+    // V8 defers formatting until `.stack` is read, so only diagnostics pay for it.
+    if (kind === "transaction") Error.captureStackTrace(this.site, Lease);
+  }
+
+  describe(): string {
+    const held = `${this.client.describe()} has held the connection for ${Date.now() - this.since} ms`;
+    if (this.kind === "statement") return `${held}, running: ${this.sql ?? "(unknown statement)"}`;
+    const stack = (this.site.stack ?? "").split("\n").slice(1).join("\n");
+    return `${held} in an open transaction, acquired at:\n${stack}`;
+  }
+}
+
+interface Waiter {
+  readonly client: ConnectionClient;
+  readonly kind: Lease["kind"];
+  readonly flow: Flow | undefined;
+  readonly resolve: (lease: Lease | undefined) => void;
+  readonly reject: (error: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * FIFO turn-taking on the one connection (the seed's `TEST_CONNECTION_QUEUE`, Rails'
+ * `lock_threads`).
+ *
+ * Leases form a stack. A transaction lease is held until the transaction ends; the holder's own
+ * statements, and those of flows nested in its flow, pass through. A nested flow that opens a
+ * transaction pushes a lease of its own, so two nested siblings still take turns with each other.
+ * Everyone else waits, in arrival order, at most `timeoutMs`.
+ */
+export class ConnectionLock {
+  private readonly leases: Lease[] = [];
+  private readonly waiters: Waiter[] = [];
+
+  constructor(private readonly timeoutMs: number) {}
+
+  /** The innermost lease, if the connection is taken. */
+  get holder(): Lease | undefined {
+    return this.leases[this.leases.length - 1];
+  }
+
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /**
+   * Takes the connection for `client`, whose work belongs to `flow`. Resolves `undefined` when a
+   * statement passes through under the current transaction lease: there is nothing to release.
+   */
+  acquire(client: ConnectionClient, kind: Lease["kind"], flow: Flow | undefined): Promise<Lease | undefined> {
+    const holder = this.holder;
+    if (holder ? passesThrough(holder, client, flow) : this.waiters.length === 0) {
+      return Promise.resolve(kind === "statement" && holder ? undefined : this.push(client, kind, flow));
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { client, kind, flow, resolve, reject };
+      const startedAt = Date.now();
+      waiter.timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        const holding = this.holder ? this.holder.describe() : "No runner holds it now.";
+        reject(new ConnectionWaitTimeoutError(Date.now() - startedAt, client.describe(), holding));
+      }, this.timeoutMs);
+      waiter.timer.unref?.();
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Ends `lease` and every lease nested in it, then lets the next waiters in. */
+  release(lease: Lease): void {
+    const index = this.leases.indexOf(lease);
+    if (index < 0) return;
+    this.leases.splice(index);
+    this.admitWaiters();
+  }
+
+  private push(client: ConnectionClient, kind: Lease["kind"], flow: Flow | undefined): Lease {
+    const lease = new Lease(client, kind, flow);
+    this.leases.push(lease);
+    return lease;
+  }
+
+  private admitWaiters(): void {
+    for (let i = 0; i < this.waiters.length; ) {
+      const waiter = this.waiters[i]!;
+      const holder = this.holder;
+      if (holder && !passesThrough(holder, waiter.client, waiter.flow)) {
+        i++;
+        continue;
+      }
+      this.waiters.splice(i, 1);
+      clearTimeout(waiter.timer);
+      if (waiter.kind === "statement" && holder) {
+        waiter.resolve(undefined);
+        continue;
+      }
+      waiter.resolve(this.push(waiter.client, waiter.kind, waiter.flow));
+      return;
+    }
+  }
+}
+
+function passesThrough(holder: Lease, client: ConnectionClient, flow: Flow | undefined): boolean {
+  if (holder.kind !== "transaction") return false;
+  if (holder.client === client) return true;
+  return flow !== undefined && holder.flow !== undefined && flow.isWithin(holder.flow);
+}

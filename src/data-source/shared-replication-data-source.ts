@@ -1,0 +1,150 @@
+import { DataSource, type DataSourceOptions, type EntityManager, type QueryRunner, type ReplicationMode } from "typeorm";
+import { runIsolated } from "../connection/async-flow";
+import { SharedConnection } from "../connection/shared-connection";
+import type { Engine } from "../engines/engine";
+import { resolveEngine } from "../engines/resolve-engine";
+import { IncompatibleTypeOrmError } from "../errors/incompatible-typeorm-error";
+import { QueryLog } from "../query-log/query-log";
+import { defineSharedQueryRunner, type NativeRunnerClass } from "../query-runner/define-shared-query-runner";
+import type { RunnerContext, RunnerInternals } from "../query-runner/runner-context";
+import type { SharedQueryRunner } from "../query-runner/shared-query-runner";
+import { ReplicaSet } from "../replication/replica-set";
+import { internalsOf, registerInternals } from "./data-source-internals";
+import { portableOptions } from "./portable-options";
+import { resolveSettings, type ResolvedSettings, type SharedReplicationSettings } from "./shared-replication-settings";
+
+interface DriverSurface {
+  isReplicated: boolean;
+  createQueryRunner(mode: ReplicationMode): QueryRunner;
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/**
+ * A TypeORM `DataSource` for tests that takes the application's production options (any type, with
+ * or without `replication`) and runs them on one shared connection: in-memory SQLite by default.
+ * Every `createQueryRunner(mode)` returns a distinct runner that reports its role and replica, but
+ * all of them execute on the same connection, so a replica read sees every write made through the
+ * master, even inside a still-open transaction. Runners with an open transaction take turns on the
+ * connection (FIFO); writes through replica runners are rejected as production replicas would; every
+ * statement is recorded in {@link SharedReplicationDataSource.queryLog}.
+ *
+ * The application's entities, subscribers, migrations, naming strategy, entity prefix and logger
+ * are kept; hosts, users, passwords and replica addresses are dropped and never used.
+ *
+ * @example
+ * ```ts
+ * import { productionOptions } from "../src/data-source";
+ *
+ * export const testDataSource = new SharedReplicationDataSource(productionOptions);
+ * await testDataSource.initialize(); // schema from the entities, in memory
+ * ```
+ */
+export class SharedReplicationDataSource extends DataSource {
+  /** Every statement executed through this DataSource, newest last; keeps the last `queryLogSize`. */
+  readonly queryLog: QueryLog;
+  /** How many replicas are simulated (replica runners are assigned round-robin). */
+  readonly replicaCount: number;
+  private readonly readMode: ReplicationMode;
+
+  /**
+   * @param options the application's production `DataSourceOptions`.
+   * @param settings see {@link SharedReplicationSettings}; every field has a default.
+   * @throws InvalidSettingsError when the options or settings are unusable (nothing is created).
+   * @throws EngineNotInstalledError when the engine's driver package is missing.
+   */
+  constructor(options: DataSourceOptions, settings: SharedReplicationSettings = {}) {
+    const resolved = resolveSettings(options, settings);
+    const primary = resolved.shareConnectionWith && internalsOf(resolved.shareConnectionWith);
+    const engine = primary ? primary.engine : resolveEngine(resolved.engine);
+    super(innerOptions(engine, options, resolved));
+    this.queryLog = new QueryLog(resolved.queryLogSize);
+    this.replicaCount = resolved.replicas;
+    this.readMode = resolved.defaultMode;
+
+    const driver = checkedDriver(this.driver);
+    const Native = nativeRunnerClass(driver);
+    const nativeConnect = driver.connect.bind(driver);
+    const nativeDisconnect = driver.disconnect.bind(driver);
+    const connection =
+      primary?.connection ??
+      new SharedConnection(engine.dialect, resolved.connectionWaitTimeout, { open: nativeConnect, close: nativeDisconnect });
+    let runnerIds = 0;
+    const context: RunnerContext = {
+      connection,
+      log: this.queryLog,
+      allowReplicaWrites: resolved.allowReplicaWrites,
+      openRunners: new Set<RunnerInternals>(),
+      nextRunnerId: () => ++runnerIds,
+    };
+    const Runner = defineSharedQueryRunner(Native, context);
+    const replicas = new ReplicaSet(resolved.replicas);
+    const primaryDriver = resolved.shareConnectionWith?.driver;
+
+    driver.isReplicated = true;
+    driver.createQueryRunner = (mode: ReplicationMode = "master") =>
+      new Runner(this.driver, mode, mode === "slave" ? replicas.next() : undefined);
+    driver.connect = async () => {
+      await connection.attach();
+      if (primaryDriver) engine.adoptConnection(this.driver, primaryDriver);
+    };
+    driver.disconnect = () => connection.detach();
+
+    registerInternals(this, {
+      engine,
+      connection,
+      context,
+      createHarnessRunner: () => new Runner(this.driver, "master", undefined),
+    });
+  }
+
+  /** Creates a query runner for `mode` (default `"master"`); see {@link SharedQueryRunner}. */
+  override createQueryRunner(mode: ReplicationMode = "master"): SharedQueryRunner {
+    return super.createQueryRunner(mode) as SharedQueryRunner;
+  }
+
+  /** The application's `replication.defaultMode`, so reads are routed as in production. */
+  override defaultReplicationModeForReads(): ReplicationMode {
+    return this.readMode ?? "slave";
+  }
+
+  /**
+   * Managers get a `transaction()` whose flow stays inside the call, so concurrent transactions
+   * started from one tick take turns instead of passing through each other.
+   */
+  override createEntityManager(queryRunner?: QueryRunner): EntityManager {
+    const manager = super.createEntityManager(queryRunner);
+    const transaction = manager.transaction;
+    if (typeof transaction !== "function") throw new IncompatibleTypeOrmError("EntityManager.transaction to be a method");
+    manager.transaction = function (this: EntityManager, ...args: unknown[]) {
+      return runIsolated(() => (transaction as (...a: unknown[]) => Promise<unknown>).apply(this, args));
+    } as EntityManager["transaction"];
+    return manager;
+  }
+}
+
+function innerOptions(engine: Engine, options: DataSourceOptions, settings: ResolvedSettings): DataSourceOptions {
+  return {
+    ...engine.dataSourceOptions(portableOptions(options)),
+    synchronize: settings.schema === "synchronize",
+    migrationsRun: settings.schema === "migrations",
+  } as DataSourceOptions;
+}
+
+function checkedDriver(driver: unknown): DriverSurface {
+  const surface = driver as Partial<DriverSurface>;
+  for (const method of ["createQueryRunner", "connect", "disconnect"] as const) {
+    if (typeof surface[method] !== "function") throw new IncompatibleTypeOrmError(`Driver.${method} to be a method`);
+  }
+  return surface as DriverSurface;
+}
+
+/** The driver's own runner class, taken from a runner it creates (no connection is opened). */
+function nativeRunnerClass(driver: DriverSurface): NativeRunnerClass {
+  const probe = driver.createQueryRunner("master");
+  const Native = probe?.constructor as NativeRunnerClass | undefined;
+  for (const method of ["query", "startTransaction", "commitTransaction", "rollbackTransaction", "release", "connect"] as const) {
+    if (typeof Native?.prototype?.[method] !== "function") throw new IncompatibleTypeOrmError(`QueryRunner.${method} to be a method`);
+  }
+  return Native!;
+}

@@ -1,0 +1,16 @@
+import type { DataSourceOptions, Driver } from "typeorm";
+import type { TransactionDialect } from "../connection/transaction-dialect";
+import type { PortableOptions } from "../data-source/portable-options";
+
+/**
+ * An inner database engine: where the one shared connection lives. Engines plug in through this
+ * small interface; everything else (lock, savepoints, replicas, log) is engine-neutral.
+ */
+export interface Engine {
+  readonly name: string;
+  readonly dialect: TransactionDialect;
+  /** TypeORM options that run the application's portable options on this engine. */
+  dataSourceOptions(portable: PortableOptions): DataSourceOptions;
+  /** Points `driver` at the physical connection `owner` opened, instead of opening its own. */
+  adoptConnection(driver: Driver, owner: Driver): void;
+}

@@ -1,0 +1,15 @@
+export { SharedReplicationDataSource } from "./data-source/shared-replication-data-source";
+export type { SharedReplicationSettings, SchemaStrategy } from "./data-source/shared-replication-settings";
+export type { EngineName } from "./engines/resolve-engine";
+export type { SharedQueryRunner, IsolationLevel } from "./query-runner/shared-query-runner";
+export { isSharedQueryRunner } from "./query-runner/shared-query-runner";
+export { QueryLog } from "./query-log/query-log";
+export type { CapturedQueries } from "./query-log/query-log";
+export type { QueryLogEntry, StatementKind } from "./query-log/query-log-entry";
+export { SharedReplicationError } from "./errors/shared-replication-error";
+export { InvalidSettingsError } from "./errors/invalid-settings-error";
+export { ReplicaWriteError } from "./errors/replica-write-error";
+export { ConnectionWaitTimeoutError } from "./errors/connection-wait-timeout-error";
+export { QueryRunnerReleasedError } from "./errors/query-runner-released-error";
+export { EngineNotInstalledError } from "./errors/engine-not-installed-error";
+export { IncompatibleTypeOrmError } from "./errors/incompatible-typeorm-error";

@@ -1,0 +1,226 @@
+import type { Driver, QueryRunner, ReplicationMode } from "typeorm";
+import { TransactionNotStartedError } from "typeorm";
+import { enterNewFlow, currentFlow, type Flow } from "../connection/async-flow";
+import type { ConnectionClient } from "../connection/connection-client";
+import type { Lease } from "../connection/connection-lock";
+import type { TransactionFrame } from "../connection/shared-connection";
+import { QueryRunnerReleasedError } from "../errors/query-runner-released-error";
+import { ReplicaWriteError } from "../errors/replica-write-error";
+import { SharedReplicationError } from "../errors/shared-replication-error";
+import type { StatementKind } from "../query-log/query-log-entry";
+import { classifyStatement } from "../replication/statement-classifier";
+import type { RunnerContext, RunnerInternals } from "./runner-context";
+import type { IsolationLevel, SharedQueryRunner } from "./shared-query-runner";
+
+/** The driver's own QueryRunner class (e.g. TypeORM's SqliteQueryRunner). */
+export type NativeRunnerClass = new (driver: Driver, mode: ReplicationMode) => QueryRunner;
+
+const ISOLATION_LEVELS = new Set<string>(["READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"]);
+const RAW_TRANSACTION_CONTROL = /^\s*(BEGIN|START\s+TRANSACTION|BEGIN\s+TRANSACTION|COMMIT|ROLLBACK)\s*;?\s*$/i;
+
+/**
+ * Builds the runner class for one driver: the driver's own runner (so every schema and query
+ * method behaves as TypeORM wrote it) with its own transaction state and release, taking turns on
+ * the shared connection. The engine's single connection is shared by construction: the native
+ * runner asks the driver for it.
+ */
+/** A runner as the library itself sees it: the public interface plus what the harness and the lock use. */
+export interface SharedReplicationQueryRunner extends SharedQueryRunner, ConnectionClient, RunnerInternals {
+  /** Runs a statement of the test harness's own: logged as internal, never guarded. */
+  executeInternal(sql: string): Promise<unknown>;
+}
+
+export type SharedReplicationQueryRunnerClass = new (
+  driver: Driver,
+  role: ReplicationMode,
+  replicaIndex: number | undefined,
+) => SharedReplicationQueryRunner;
+
+export function defineSharedQueryRunner(Native: NativeRunnerClass, context: RunnerContext): SharedReplicationQueryRunnerClass {
+  const connection = context.connection;
+
+  return class SharedReplicationQueryRunner extends Native implements SharedQueryRunner, ConnectionClient, RunnerInternals {
+    readonly runnerId = context.nextRunnerId();
+    private readonly site: { stack?: string } = {};
+    private readonly ownFrames: TransactionFrame[] = [];
+    private lease: Lease | undefined;
+    private flow: Flow | undefined;
+    private releasedReason: string | undefined;
+
+    constructor(
+      driver: Driver,
+      readonly role: ReplicationMode,
+      readonly replicaIndex: number | undefined,
+    ) {
+      super(driver, role);
+      Error.captureStackTrace(this.site, SharedReplicationQueryRunner);
+      context.openRunners.add(this);
+    }
+
+    /** Formatted on first read only: capturing a stack is cheap, formatting it is not. */
+    get creationSite(): string {
+      return (this.site.stack ?? "").split("\n").slice(1).join("\n");
+    }
+
+    describe(): string {
+      const replica = this.replicaIndex === undefined ? "" : `, replica ${this.replicaIndex}`;
+      return `query runner #${this.runnerId} (${this.role}${replica})`;
+    }
+
+    override getReplicationMode(): ReplicationMode {
+      return this.role;
+    }
+
+    override async connect(): Promise<unknown> {
+      this.assertUsable("connect");
+      return super.connect();
+    }
+
+    override async release(): Promise<void> {
+      if (this.isReleased) return;
+      Object.assign(this, { isReleased: true });
+      this.releasedReason = "it was released";
+      context.openRunners.delete(this);
+      await super.release();
+    }
+
+    fence(reason: string): void {
+      this.endTransactionState();
+      Object.assign(this, { isReleased: true });
+      this.releasedReason = reason;
+      context.openRunners.delete(this);
+    }
+
+    override query(query: string, parameters: unknown[] | undefined, useStructuredResult: true): Promise<any>;
+    override query(query: string, parameters?: unknown[]): Promise<any>;
+    override async query(query: string, parameters?: unknown[], useStructuredResult?: boolean): Promise<any> {
+      this.assertUsable("query");
+      const statement = classifyStatement(query);
+      if (statement === "transaction" && RAW_TRANSACTION_CONTROL.test(query)) return this.rawTransactionControl(query);
+      if (statement === "write" && this.role === "slave" && !context.allowReplicaWrites) {
+        throw new ReplicaWriteError(query, this.role, this.replicaIndex, this.runnerId);
+      }
+      return this.execute(query, parameters, useStructuredResult, statement === "transaction" ? "transaction" : "data", statement === "write", false);
+    }
+
+    executeInternal(sql: string): Promise<unknown> {
+      this.assertUsable("query");
+      return this.execute(sql, undefined, false, "transaction", false, true);
+    }
+
+    override async startTransaction(isolationLevel?: IsolationLevel): Promise<void> {
+      this.assertUsable("startTransaction");
+      const outermost = this.ownFrames.length === 0;
+      // Synchronously, before the first await: the caller's continuation joins the new flow.
+      const flow = outermost ? enterNewFlow() : this.flow;
+      if (isolationLevel !== undefined && !ISOLATION_LEVELS.has(isolationLevel)) {
+        if (outermost) flow?.end();
+        throw new SharedReplicationError(`Unknown isolation level "${String(isolationLevel)}"; expected one of ${[...ISOLATION_LEVELS].join(", ")}.`);
+      }
+      Object.assign(this, { isTransactionActive: true });
+      try {
+        await this.broadcaster.broadcast("BeforeTransactionStart");
+        if (outermost) {
+          this.flow = flow;
+          this.lease = await connection.lock.acquire(this, "transaction", flow);
+        }
+        const { frame, sql } = connection.pushFrame(this);
+        try {
+          await this.execute(sql, undefined, false, "transaction", false, false);
+        } catch (error) {
+          connection.closeFrame(frame);
+          throw error;
+        }
+        this.ownFrames.push(frame);
+      } catch (error) {
+        if (outermost) this.endTransactionState();
+        throw error;
+      }
+      await this.broadcaster.broadcast("AfterTransactionStart");
+    }
+
+    override async commitTransaction(): Promise<void> {
+      await this.finishTransaction("commit");
+    }
+
+    override async rollbackTransaction(): Promise<void> {
+      await this.finishTransaction("rollback");
+    }
+
+    discardTransaction(): void {
+      for (let i = this.ownFrames.length - 1; i >= 0; i--) {
+        if (!this.ownFrames[i]!.alive) this.ownFrames.splice(i, 1);
+      }
+      if (this.ownFrames.length === 0) this.endTransactionState();
+    }
+
+    private async finishTransaction(how: "commit" | "rollback"): Promise<void> {
+      this.assertUsable(how === "commit" ? "commitTransaction" : "rollbackTransaction");
+      if (!this.isTransactionActive || this.ownFrames.length === 0) throw new TransactionNotStartedError();
+      await this.broadcaster.broadcast(how === "commit" ? "BeforeTransactionCommit" : "BeforeTransactionRollback");
+      const frame = this.ownFrames[this.ownFrames.length - 1]!;
+      if (!frame.alive) throw new TransactionNotStartedError();
+      const statements = how === "commit" ? connection.commitSql(frame) : connection.rollbackSql(frame);
+      for (const sql of statements) await this.execute(sql, undefined, false, "transaction", false, false);
+      connection.closeFrame(frame);
+      this.ownFrames.pop();
+      if (this.ownFrames.length === 0) this.endTransactionState();
+      await this.broadcaster.broadcast(how === "commit" ? "AfterTransactionCommit" : "AfterTransactionRollback");
+    }
+
+    private endTransactionState(): void {
+      Object.assign(this, { isTransactionActive: false });
+      this.ownFrames.length = 0;
+      if (this.lease) connection.lock.release(this.lease);
+      this.lease = undefined;
+      this.flow?.end();
+      this.flow = undefined;
+    }
+
+    private async rawTransactionControl(query: string): Promise<unknown[]> {
+      const keyword = query.trim().toUpperCase();
+      if (keyword.startsWith("COMMIT")) await this.commitTransaction();
+      else if (keyword.startsWith("ROLLBACK")) await this.rollbackTransaction();
+      else await this.startTransaction();
+      return [];
+    }
+
+    private async execute(
+      sql: string,
+      parameters: unknown[] | undefined,
+      structured: boolean | undefined,
+      kind: StatementKind,
+      write: boolean,
+      internal: boolean,
+    ): Promise<any> {
+      const started = performance.now();
+      const lease = await connection.lock.acquire(this, "statement", currentFlow());
+      if (lease) lease.sql = sql;
+      let error: unknown;
+      try {
+        if (write) connection.noteWrite();
+        return await (structured ? super.query(sql, parameters, true) : super.query(sql, parameters));
+      } catch (failure) {
+        error = failure;
+        throw failure;
+      } finally {
+        if (lease) connection.lock.release(lease);
+        context.log.record({
+          role: this.role,
+          replicaIndex: this.replicaIndex,
+          runnerId: this.runnerId,
+          sql,
+          parameters,
+          durationMs: performance.now() - started,
+          kind,
+          internal,
+          ...(error === undefined ? {} : { error }),
+        });
+      }
+    }
+
+    private assertUsable(method: string): void {
+      if (this.isReleased) throw new QueryRunnerReleasedError(this.runnerId, this.role, method, this.releasedReason);
+    }
+  };
+}

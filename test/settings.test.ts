@@ -1,0 +1,68 @@
+import { expect } from "chai";
+import Module from "node:module";
+import { createTestDataSource, productionOptions } from "../ormconfig.test";
+import { EngineNotInstalledError, InvalidSettingsError, SharedReplicationDataSource, type SharedReplicationSettings } from "../src";
+
+function constructionError(options: unknown, settings?: unknown): unknown {
+  try {
+    new SharedReplicationDataSource(options as never, settings as SharedReplicationSettings);
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the constructor to throw");
+}
+
+describe("settings", () => {
+  const invalid: [string, unknown, string][] = [
+    ["a negative replica count", { replicas: -1 }, "replicas"],
+    ["a fractional replica count", { replicas: 1.5 }, "replicas"],
+    ["a replica count that is not a number", { replicas: "2" }, "replicas"],
+    ["an unknown engine", { engine: "oracle" }, "engine"],
+    ["an unknown setting", { replica: 2 }, "replica"],
+    ["a zero wait timeout", { connectionWaitTimeout: 0 }, "connectionWaitTimeout"],
+    ["an unknown schema strategy", { schema: "drop" }, "schema"],
+    ["settings that are not an object", "fast", "settings"],
+  ];
+
+  for (const [what, settings, setting] of invalid) {
+    it(`should reject ${what} with InvalidSettingsError naming the setting`, () => {
+      const error = constructionError(productionOptions, settings);
+      expect(error).to.be.instanceOf(InvalidSettingsError);
+      expect((error as InvalidSettingsError).setting).to.equal(setting);
+      expect((error as Error).message).to.contain(setting);
+    });
+  }
+
+  for (const options of [undefined, null, "postgres://prod", [productionOptions]]) {
+    it(`should reject application options that are not an object (${JSON.stringify(options)})`, () => {
+      const error = constructionError(options);
+      expect(error).to.be.instanceOf(InvalidSettingsError);
+      expect((error as Error).message).to.contain("DataSourceOptions");
+    });
+  }
+
+  it("should say how to install sqlite3 when it is missing", () => {
+    const moduleWithLoad = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
+    const load = moduleWithLoad._load;
+    moduleWithLoad._load = function (request: string, ...rest: unknown[]) {
+      if (request === "sqlite3") throw Object.assign(new Error("Cannot find module 'sqlite3'"), { code: "MODULE_NOT_FOUND" });
+      return load.call(this, request, ...rest);
+    };
+    try {
+      const error = constructionError(productionOptions);
+      expect(error).to.be.instanceOf(EngineNotInstalledError);
+      expect((error as EngineNotInstalledError).installCommand).to.equal("npm install --save-dev sqlite3");
+      expect((error as Error).message).to.contain("npm install --save-dev sqlite3");
+    } finally {
+      moduleWithLoad._load = load;
+    }
+  });
+
+  it("should leave nothing behind when the constructor throws, so a corrected call works", async () => {
+    constructionError(productionOptions, { replicas: -1 });
+    const dataSource = createTestDataSource({ replicas: 1 });
+    await dataSource.initialize();
+    expect(await dataSource.query("SELECT 1 AS one")).to.deep.equal([{ one: 1 }]);
+    await dataSource.destroy();
+  });
+});

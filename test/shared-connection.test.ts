@@ -1,0 +1,47 @@
+import { expect } from "chai";
+import { createTestDataSource } from "../ormconfig.test";
+import type { SharedReplicationDataSource } from "../src";
+import { Author } from "./fixtures/blog-entities";
+import { Item } from "./fixtures/item-entity";
+
+describe("several DataSources on one connection", () => {
+  let primary: SharedReplicationDataSource;
+  let secondary: SharedReplicationDataSource;
+
+  beforeEach(async () => {
+    primary = createTestDataSource();
+    secondary = createTestDataSource({ shareConnectionWith: primary, replicas: 1 }, { entities: [Item], name: "slave1" } as never);
+    await primary.initialize();
+    await secondary.initialize();
+  });
+
+  afterEach(async () => {
+    if (primary.isInitialized) await primary.destroy();
+    if (secondary.isInitialized) await secondary.destroy();
+  });
+
+  it("should create the schema for the union of both DataSources' entities", async () => {
+    const tables = (await secondary.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) as { name: string }[];
+    expect(tables.map((t) => t.name)).to.include.members(["author", "post", "item"]);
+  });
+
+  it("should make writes through either visible through both", async () => {
+    await primary.getRepository(Author).save({ name: "alice" });
+    await secondary.getRepository(Item).insert({ value: 1 });
+    expect(await secondary.createQueryRunner("slave").query("SELECT name FROM author")).to.deep.equal([{ name: "alice" }]);
+    expect(await primary.createQueryRunner("slave").query("SELECT value FROM item")).to.deep.equal([{ value: 1 }]);
+  });
+
+  it("should make one DataSource's transaction see the other's uncommitted writes when nested, and wait otherwise", async () => {
+    await primary.transaction(async (manager) => {
+      await manager.save(Author, { name: "bob" });
+      expect(await secondary.query("SELECT count(*) AS n FROM author")).to.deep.equal([{ n: 1 }]);
+    });
+  });
+
+  it("should keep the connection open until the last DataSource is destroyed", async () => {
+    await primary.getRepository(Author).save({ name: "carol" });
+    await primary.destroy();
+    expect(await secondary.query("SELECT name FROM author")).to.deep.equal([{ name: "carol" }]);
+  });
+});

@@ -1,0 +1,197 @@
+import { expect } from "chai";
+import { AsyncResource } from "node:async_hooks";
+import {
+  EventSubscriber,
+  type EntitySubscriberInterface,
+  type TransactionCommitEvent,
+  type TransactionRollbackEvent,
+  type TransactionStartEvent,
+} from "typeorm";
+import { createTestDataSource } from "../ormconfig.test";
+import { ConnectionWaitTimeoutError, type SharedReplicationDataSource, type SharedQueryRunner } from "../src";
+import { Item } from "./fixtures/item-entity";
+import { rejectionOf, sleep } from "./support/capture-error";
+
+describe("transactions on the shared connection", () => {
+  let dataSource: SharedReplicationDataSource;
+  const events: string[] = [];
+
+  @EventSubscriber()
+  class TransactionEvents implements EntitySubscriberInterface {
+    private record(name: string, event: TransactionStartEvent | TransactionCommitEvent | TransactionRollbackEvent) {
+      const runner = event.queryRunner as SharedQueryRunner;
+      events.push(`${name}#${runner.runnerId}`);
+    }
+    beforeTransactionStart(event: TransactionStartEvent) {
+      this.record("beforeStart", event);
+    }
+    afterTransactionStart(event: TransactionStartEvent) {
+      this.record("afterStart", event);
+    }
+    beforeTransactionCommit(event: TransactionCommitEvent) {
+      this.record("beforeCommit", event);
+    }
+    afterTransactionCommit(event: TransactionCommitEvent) {
+      this.record("afterCommit", event);
+    }
+    beforeTransactionRollback(event: TransactionRollbackEvent) {
+      this.record("beforeRollback", event);
+    }
+    afterTransactionRollback(event: TransactionRollbackEvent) {
+      this.record("afterRollback", event);
+    }
+  }
+
+  beforeEach(async () => {
+    events.length = 0;
+    dataSource = createTestDataSource({ connectionWaitTimeout: 300 }, { entities: [Item], subscribers: [TransactionEvents] });
+    await dataSource.initialize();
+    events.length = 0;
+  });
+
+  afterEach(async () => {
+    await dataSource.destroy();
+  });
+
+  const values = async () => (await dataSource.getRepository(Item).find({ order: { value: "ASC" } })).map((item) => item.value);
+
+  it("should run independent transactions on every runner, nested calls as savepoints", async () => {
+    const runner = dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await runner.manager.insert(Item, { value: 1 });
+    await runner.startTransaction();
+    await runner.manager.insert(Item, { value: 2 });
+    await runner.rollbackTransaction();
+    expect(runner.isTransactionActive).to.equal(true);
+    await runner.startTransaction();
+    await runner.manager.insert(Item, { value: 3 });
+    await runner.commitTransaction();
+    await runner.commitTransaction();
+    expect(runner.isTransactionActive).to.equal(false);
+    expect(await values()).to.deep.equal([1, 3]);
+    const sql = dataSource.queryLog.entries().filter((q) => q.kind === "transaction").map((q) => q.sql);
+    expect(sql).to.include("SAVEPOINT typeorm_shared_1");
+    expect(sql).to.include("ROLLBACK TO SAVEPOINT typeorm_shared_1");
+  });
+
+  it("should fire TypeORM's transaction subscriber events with the runner that ran them", async () => {
+    const runner = dataSource.createQueryRunner();
+    const id = runner.runnerId;
+    await runner.startTransaction();
+    await runner.commitTransaction();
+    await runner.startTransaction();
+    await runner.rollbackTransaction();
+    expect(events).to.deep.equal([
+      `beforeStart#${id}`,
+      `afterStart#${id}`,
+      `beforeCommit#${id}`,
+      `afterCommit#${id}`,
+      `beforeStart#${id}`,
+      `afterStart#${id}`,
+      `beforeRollback#${id}`,
+      `afterRollback#${id}`,
+    ]);
+  });
+
+  for (const flows of [2, 10]) {
+    it(`should let ${flows} concurrent dataSource.transaction() flows that await timers all commit`, async () => {
+      await Promise.all(
+        Array.from({ length: flows }, (_, i) =>
+          dataSource.transaction(async (manager) => {
+            await manager.insert(Item, { value: i });
+            await sleep(2);
+            await manager.insert(Item, { value: 100 + i });
+          }),
+        ),
+      );
+      const expected = Array.from({ length: flows }, (_, i) => i).concat(Array.from({ length: flows }, (_, i) => 100 + i));
+      expect(await values()).to.deep.equal(expected);
+    });
+  }
+
+  it("should roll back only the flow that failed among concurrent flows", async () => {
+    const outcomes = await Promise.allSettled(
+      [1, 2, 3].map((value) =>
+        dataSource.transaction(async (manager) => {
+          await manager.insert(Item, { value });
+          await sleep(1);
+          if (value === 2) throw new Error("flow 2 fails");
+        }),
+      ),
+    );
+    expect(outcomes.map((outcome) => outcome.status)).to.deep.equal(["fulfilled", "rejected", "fulfilled"]);
+    expect(await values()).to.deep.equal([1, 3]);
+  });
+
+  it("should not deadlock when a transaction reads through a global repository", async () => {
+    const items = dataSource.getRepository(Item);
+    const seen = await dataSource.transaction(async (manager) => {
+      await manager.insert(Item, { value: 7 });
+      return (await items.find()).map((item) => item.value);
+    });
+    expect(seen).to.deep.equal([7]);
+  });
+
+  it("should not deadlock when code holding a manual runner's transaction reads through a global repository", async () => {
+    const runner = dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await runner.manager.insert(Item, { value: 8 });
+    const seen = await dataSource.getRepository(Item).count();
+    await runner.commitTransaction();
+    await runner.release();
+    expect(seen).to.equal(1);
+  });
+
+  // Work started from inside a flow that holds a transaction belongs to that transaction; another
+  // flow is one started from outside it, so bind it to the context before the transaction opens.
+  it("should make other flows wait for an open transaction and then see its committed rows", async () => {
+    const countInAnotherFlow = AsyncResource.bind(() => dataSource.getRepository(Item).count());
+    const runner = dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await runner.manager.insert(Item, { value: 1 });
+    const otherFlow = countInAnotherFlow();
+    await sleep(20);
+    await runner.manager.insert(Item, { value: 2 });
+    await runner.commitTransaction();
+    expect(await otherFlow).to.equal(2);
+  });
+
+  it("should keep nested sibling transactions inside a transaction apart", async () => {
+    await dataSource.transaction(async () => {
+      await Promise.all(
+        [1, 2].map((value) =>
+          dataSource.transaction(async (manager) => {
+            await manager.insert(Item, { value });
+            await sleep(2);
+            if (value === 1) throw new Error("inner 1 rolls back");
+          }).catch(() => undefined),
+        ),
+      );
+    });
+    expect(await values()).to.deep.equal([2]);
+  });
+
+  it("should fail a wait longer than connectionWaitTimeout with the holder and where it acquired the connection", async () => {
+    const readInAnotherFlow = AsyncResource.bind(() => dataSource.createQueryRunner("slave").query("SELECT 1"));
+    const holder = dataSource.createQueryRunner();
+    await holder.startTransaction();
+    const waiter = readInAnotherFlow();
+    const error = await rejectionOf(waiter);
+    await holder.rollbackTransaction();
+    expect(error).to.be.instanceOf(ConnectionWaitTimeoutError);
+    const message = (error as Error).message;
+    expect(message).to.contain(`query runner #${holder.runnerId} (master)`);
+    expect(message).to.contain("transactions.test.ts");
+    expect((error as ConnectionWaitTimeoutError).waitedMs).to.be.at.least(250);
+  });
+
+  it("should treat raw BEGIN and COMMIT sent through query() as the runner's transaction", async () => {
+    const runner = dataSource.createQueryRunner();
+    await runner.query("BEGIN");
+    expect(runner.isTransactionActive).to.equal(true);
+    await runner.query("INSERT INTO item (value) VALUES (5)");
+    await runner.query("ROLLBACK");
+    expect(runner.isTransactionActive).to.equal(false);
+    expect(await values()).to.deep.equal([]);
+  });
+});

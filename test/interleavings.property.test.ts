@@ -171,7 +171,7 @@ describe("random interleavings of flows (property)", () => {
         const committed = [...model.status].filter(([, s]) => s.state === "committed").map(([v]) => v);
         expect(rows.map((row) => row.value)).to.deep.equal(committed);
         const connection = internalsOf(dataSource)!.connection;
-        expect(connection.depth, "open frames after every flow ended").to.equal(0);
+        expect(connection.openFrames.length, "open frames after every flow ended").to.equal(0);
         expect(connection.lock.holder, "lease held after every flow ended").to.equal(undefined);
       }),
       { numRuns: 1000 },

@@ -81,6 +81,17 @@ export class ConnectionLock {
     });
   }
 
+  /** Fails the waiters `matches` selects (clients of a test that ended), so they never run later. */
+  rejectWaiters(matches: (client: ConnectionClient) => boolean, error: (client: ConnectionClient) => Error): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const waiter = this.waiters[i]!;
+      if (!matches(waiter.client)) continue;
+      this.waiters.splice(i, 1);
+      clearTimeout(waiter.timer);
+      waiter.reject(error(waiter.client));
+    }
+  }
+
   /** Ends `lease` and every lease nested in it, then lets the next waiters in. */
   release(lease: Lease): void {
     const index = this.leases.indexOf(lease);

@@ -8,19 +8,28 @@ export interface PhysicalConnection {
   close(): Promise<void>;
 }
 
+/** Runs one transaction-control statement on the connection, as the caller (who holds it). */
+export type ExecuteControl = (sql: string) => Promise<unknown>;
+
 /**
  * One level of the connection's transaction stack: the outermost `BEGIN`, or a savepoint.
  * `ambient` frames belong to the test harness: they do not hold the connection lock, so every
- * flow of a test runs inside them.
+ * flow of a test runs inside them, and they are opened lazily, right before the first statement
+ * that needs them, so a test that only reads costs no statement at all.
  */
 export class TransactionFrame {
+  /** Position in the stack once opened; -1 while deferred. */
+  depth = -1;
   alive = true;
 
   constructor(
     readonly owner: ConnectionClient,
-    readonly depth: number,
     readonly ambient: boolean,
   ) {}
+
+  get isOpen(): boolean {
+    return this.depth >= 0 && this.alive;
+  }
 
   /** `undefined` for the outermost frame, which is a real transaction. */
   get savepoint(): string | undefined {
@@ -35,8 +44,10 @@ export class TransactionFrame {
 export class SharedConnection {
   readonly lock: ConnectionLock;
   private readonly frames: TransactionFrame[] = [];
-  private writes = 0;
+  private readonly deferred: TransactionFrame[] = [];
   private members = 0;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     readonly dialect: TransactionDialect,
@@ -57,11 +68,8 @@ export class SharedConnection {
     this.members--;
     if (this.members > 0) return;
     this.frames.length = 0;
+    this.deferred.length = 0;
     await this.physical.close();
-  }
-
-  get depth(): number {
-    return this.frames.length;
   }
 
   /** The frames currently open, outermost first. */
@@ -69,20 +77,36 @@ export class SharedConnection {
     return this.frames;
   }
 
-  /** Counts statements that may have changed data, so a test that only read needs no rollback. */
-  get writeCount(): number {
-    return this.writes;
+  get hasDeferredFrames(): boolean {
+    return this.deferred.length > 0;
   }
 
-  noteWrite(): void {
-    this.writes++;
+  /** Registers an ambient frame that {@link openDeferredFrames} opens when first needed. */
+  deferAmbientFrame(owner: ConnectionClient): TransactionFrame {
+    const frame = new TransactionFrame(owner, true);
+    this.deferred.push(frame);
+    return frame;
   }
 
-  /** Opens a frame on top of the stack and returns it with the SQL that starts it. */
-  pushFrame(owner: ConnectionClient, ambient = false): { frame: TransactionFrame; sql: string } {
-    const frame = new TransactionFrame(owner, this.frames.length, ambient);
-    this.frames.push(frame);
-    return { frame, sql: frame.savepoint ? this.dialect.savepoint(frame.savepoint) : this.dialect.begin };
+  /** Opens every deferred ambient frame, in order; the caller holds the connection. */
+  async openDeferredFrames(execute: ExecuteControl): Promise<void> {
+    while (this.deferred.length > 0) {
+      const frame = this.deferred[0]!;
+      try {
+        await execute(this.place(frame));
+      } catch (error) {
+        this.frames.splice(frame.depth);
+        frame.depth = -1;
+        throw error;
+      }
+      this.deferred.shift();
+    }
+  }
+
+  /** Opens a frame for an application transaction; deferred ambient frames must be open already. */
+  pushFrame(owner: ConnectionClient): { frame: TransactionFrame; sql: string } {
+    const frame = new TransactionFrame(owner, false);
+    return { frame, sql: this.place(frame) };
   }
 
   commitSql(frame: TransactionFrame): string[] {
@@ -99,16 +123,46 @@ export class SharedConnection {
   }
 
   /**
-   * Closes `frame` after its COMMIT/ROLLBACK ran (or its start failed). Frames above it were
-   * closed by the same statement; their owners are told their transaction is gone.
+   * Closes `frame` after its COMMIT/ROLLBACK ran, its start failed, or (deferred) it was never
+   * needed. Frames above it were closed by the same statement; their owners are told their
+   * transaction is gone.
    */
   closeFrame(frame: TransactionFrame): void {
+    const pending = this.deferred.indexOf(frame);
+    if (pending >= 0) this.deferred.splice(pending);
     const index = this.frames.indexOf(frame);
-    if (index < 0) return;
+    if (index < 0) {
+      frame.alive = false;
+      return;
+    }
     const removed = this.frames.splice(index);
     for (const discarded of removed) discarded.alive = false;
     for (const discarded of removed) {
       if (discarded !== frame && discarded.owner !== frame.owner) discarded.owner.discardTransaction();
     }
+  }
+
+  /** Called around every statement, so the harness can wait for a dangling one to finish. */
+  statementStarted(): void {
+    this.inFlight++;
+  }
+
+  statementEnded(): void {
+    if (--this.inFlight > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Resolves when no statement is executing. */
+  whenIdle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private place(frame: TransactionFrame): string {
+    frame.depth = this.frames.length;
+    this.frames.push(frame);
+    return frame.savepoint ? this.dialect.savepoint(frame.savepoint) : this.dialect.begin;
   }
 }

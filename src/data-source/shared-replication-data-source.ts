@@ -6,7 +6,8 @@ import { resolveEngine } from "../engines/resolve-engine";
 import { IncompatibleTypeOrmError } from "../errors/incompatible-typeorm-error";
 import { QueryLog } from "../query-log/query-log";
 import { defineSharedQueryRunner, type NativeRunnerClass } from "../query-runner/define-shared-query-runner";
-import type { RunnerContext, RunnerInternals } from "../query-runner/runner-context";
+import type { ConnectionClient } from "../connection/connection-client";
+import type { RunnerContext } from "../query-runner/runner-context";
 import type { SharedQueryRunner } from "../query-runner/shared-query-runner";
 import { ReplicaSet } from "../replication/replica-set";
 import { internalsOf, registerInternals } from "./data-source-internals";
@@ -74,8 +75,9 @@ export class SharedReplicationDataSource extends DataSource {
       connection,
       log: this.queryLog,
       allowReplicaWrites: resolved.allowReplicaWrites,
-      openRunners: new Set<RunnerInternals>(),
+      openRunners: new Set<ConnectionClient>(),
       nextRunnerId: () => ++runnerIds,
+      lastRunnerId: () => runnerIds,
     };
     const Runner = defineSharedQueryRunner(Native, context);
     const replicas = new ReplicaSet(resolved.replicas);
@@ -94,7 +96,11 @@ export class SharedReplicationDataSource extends DataSource {
       engine,
       connection,
       context,
-      createHarnessRunner: () => new Runner(this.driver, "master", undefined),
+      createHarnessRunner: () => {
+        const runner = new Runner(this.driver, "master", undefined);
+        context.openRunners.delete(runner);
+        return runner;
+      },
     });
   }
 

@@ -13,4 +13,6 @@ export interface Engine {
   dataSourceOptions(portable: PortableOptions): DataSourceOptions;
   /** Points `driver` at the physical connection `owner` opened, instead of opening its own. */
   adoptConnection(driver: Driver, owner: Driver): void;
+  /** Empties `tables` (names already escaped) whatever their foreign keys, and resets their sequences. */
+  emptyTables(execute: (sql: string) => Promise<unknown>, tables: readonly string[]): Promise<void>;
 }

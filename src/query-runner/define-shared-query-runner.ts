@@ -9,7 +9,7 @@ import { ReplicaWriteError } from "../errors/replica-write-error";
 import { SharedReplicationError } from "../errors/shared-replication-error";
 import type { StatementKind } from "../query-log/query-log-entry";
 import { classifyStatement } from "../replication/statement-classifier";
-import type { RunnerContext, RunnerInternals } from "./runner-context";
+import type { RunnerContext } from "./runner-context";
 import type { IsolationLevel, SharedQueryRunner } from "./shared-query-runner";
 
 /** The driver's own QueryRunner class (e.g. TypeORM's SqliteQueryRunner). */
@@ -25,9 +25,9 @@ const RAW_TRANSACTION_CONTROL = /^\s*(BEGIN|START\s+TRANSACTION|BEGIN\s+TRANSACT
  * runner asks the driver for it.
  */
 /** A runner as the library itself sees it: the public interface plus what the harness and the lock use. */
-export interface SharedReplicationQueryRunner extends SharedQueryRunner, ConnectionClient, RunnerInternals {
+export interface SharedReplicationQueryRunner extends SharedQueryRunner, ConnectionClient {
   /** Runs a statement of the test harness's own: logged as internal, never guarded. */
-  executeInternal(sql: string): Promise<unknown>;
+  executeInternal(sql: string, kind?: StatementKind): Promise<unknown>;
 }
 
 export type SharedReplicationQueryRunnerClass = new (
@@ -39,7 +39,7 @@ export type SharedReplicationQueryRunnerClass = new (
 export function defineSharedQueryRunner(Native: NativeRunnerClass, context: RunnerContext): SharedReplicationQueryRunnerClass {
   const connection = context.connection;
 
-  return class SharedReplicationQueryRunner extends Native implements SharedQueryRunner, ConnectionClient, RunnerInternals {
+  return class SharedReplicationQueryRunner extends Native implements SharedReplicationQueryRunner {
     readonly runnerId = context.nextRunnerId();
     private readonly site: { stack?: string } = {};
     private readonly ownFrames: TransactionFrame[] = [];
@@ -53,7 +53,11 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       readonly replicaIndex: number | undefined,
     ) {
       super(driver, role);
+      // Deep enough to reach application code below TypeORM's own frames in leak reports.
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 16;
       Error.captureStackTrace(this.site, SharedReplicationQueryRunner);
+      Error.stackTraceLimit = limit;
       context.openRunners.add(this);
     }
 
@@ -103,9 +107,9 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       return this.execute(query, parameters, useStructuredResult, statement === "transaction" ? "transaction" : "data", statement === "write", false);
     }
 
-    executeInternal(sql: string): Promise<unknown> {
+    executeInternal(sql: string, kind: StatementKind = "transaction"): Promise<unknown> {
       this.assertUsable("query");
-      return this.execute(sql, undefined, false, "transaction", false, true);
+      return this.execute(sql, undefined, false, kind, kind === "data", true);
     }
 
     override async startTransaction(isolationLevel?: IsolationLevel): Promise<void> {
@@ -124,6 +128,8 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
           this.flow = flow;
           this.lease = await connection.lock.acquire(this, "transaction", flow);
         }
+        // The test's savepoint must sit below the application's transaction.
+        if (connection.hasDeferredFrames) await connection.openDeferredFrames(this.runControl);
         const { frame, sql } = connection.pushFrame(this);
         try {
           await this.execute(sql, undefined, false, "transaction", false, false);
@@ -196,15 +202,34 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       const started = performance.now();
       const lease = await connection.lock.acquire(this, "statement", currentFlow());
       if (lease) lease.sql = sql;
+      try {
+        if (write && connection.hasDeferredFrames) await connection.openDeferredFrames(this.runControl);
+        return await this.run(sql, parameters, structured, kind, internal, started);
+      } finally {
+        if (lease) connection.lock.release(lease);
+      }
+    }
+
+    /** Runs a harness savepoint statement; the caller already holds the connection. */
+    private readonly runControl = (sql: string) => this.run(sql, undefined, false, "transaction", true, performance.now());
+
+    private async run(
+      sql: string,
+      parameters: unknown[] | undefined,
+      structured: boolean | undefined,
+      kind: StatementKind,
+      internal: boolean,
+      started: number,
+    ): Promise<any> {
+      connection.statementStarted();
       let error: unknown;
       try {
-        if (write) connection.noteWrite();
         return await (structured ? super.query(sql, parameters, true) : super.query(sql, parameters));
       } catch (failure) {
         error = failure;
         throw failure;
       } finally {
-        if (lease) connection.lock.release(lease);
+        connection.statementEnded();
         context.log.record({
           role: this.role,
           replicaIndex: this.replicaIndex,

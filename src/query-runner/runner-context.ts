@@ -1,3 +1,4 @@
+import type { ConnectionClient } from "../connection/connection-client";
 import type { SharedConnection } from "../connection/shared-connection";
 import type { QueryLog } from "../query-log/query-log";
 
@@ -7,17 +8,8 @@ export interface RunnerContext {
   readonly log: QueryLog;
   readonly allowReplicaWrites: boolean;
   /** Runners created and not yet released, for leak detection. */
-  readonly openRunners: Set<RunnerInternals>;
+  readonly openRunners: Set<ConnectionClient>;
   nextRunnerId(): number;
-}
-
-/** What the test harness may do with a runner beyond the QueryRunner API. */
-export interface RunnerInternals {
-  readonly runnerId: number;
-  readonly creationSite: string;
-  readonly isTransactionActive: boolean;
-  readonly isReleased: boolean;
-  describe(): string;
-  /** Marks the runner released so later calls fail with `reason`, without touching the connection. */
-  fence(reason: string): void;
+  /** The id the last runner created got (0 before the first). */
+  lastRunnerId(): number;
 }

@@ -22,6 +22,18 @@ export class Sqlite3Engine implements Engine {
     return { ...portable, type: "sqlite", database: ":memory:", driver: this.sqlite3 };
   }
 
+  async emptyTables(execute: (sql: string) => Promise<unknown>, tables: readonly string[]): Promise<void> {
+    await execute("PRAGMA foreign_keys = OFF");
+    try {
+      for (const table of tables) await execute(`DELETE FROM ${table}`);
+      // sqlite_sequence exists only once an AUTOINCREMENT table exists.
+      const sequences = (await execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'")) as unknown[];
+      if (sequences.length > 0) await execute("DELETE FROM sqlite_sequence");
+    } finally {
+      await execute("PRAGMA foreign_keys = ON");
+    }
+  }
+
   adoptConnection(driver: Driver, owner: Driver): void {
     (driver as unknown as SqliteFamilyDriver).databaseConnection = (owner as unknown as SqliteFamilyDriver).databaseConnection;
   }

@@ -46,8 +46,12 @@ function expectCanaryOutcomes(report: MochaJson): void {
   ]) {
     expect(results[title], title).to.equal("passed");
   }
-  expect(results["leaks an unreleased runner"]).to.match(/unreleased query runner #\d+ \(slave, replica \d\), created at:[\s\S]*canaries\.spec\.ts/);
-  expect(results["leaks an open transaction"]).to.match(/transaction still open on query runner #\d+ \(master\), created at:[\s\S]*canaries\.spec\.ts/);
+  expect(results["leaks an unreleased runner"]).to.match(
+    /unreleased query runner #\d+ \(slave, replica \d\), created at:[\s\S]*canaries\.spec\.ts/,
+  );
+  expect(results["leaks an open transaction"]).to.match(
+    /transaction still open on query runner #\d+ \(master\), created at:[\s\S]*canaries\.spec\.ts/,
+  );
   expect(results["times out in the middle of a transaction"]).to.contain("Timeout");
   expect(report.passes.length + report.failures.length).to.equal(8);
 }
@@ -65,12 +69,22 @@ describe("harness styles in their own runs", function () {
 
   it("should fail a TransactionalTestCase test that leaks or throws and start the next one clean", async () => {
     const results = outcomes(await mocha(`${fixtures}/class-leaks.spec.ts`));
-    expect(results).to.deep.include({ test2FindsTheTableEmpty: "passed", test4FindsTheTableEmpty: "passed", test3Throws: "failed: test body failed" });
-    expect(results.test1LeaksAnOpenTransaction).to.match(/transaction still open on query runner #\d+ \(master\)[\s\S]*class-leaks\.spec\.ts/);
+    expect(results).to.deep.include({
+      test2FindsTheTableEmpty: "passed",
+      test4FindsTheTableEmpty: "passed",
+      test3Throws: "failed: test body failed",
+    });
+    expect(results.test1LeaksAnOpenTransaction).to.match(
+      /transaction still open on query runner #\d+ \(master\)[\s\S]*class-leaks\.spec\.ts/,
+    );
   });
 
   it("should drive the neutral core from node:test", async () => {
-    const { stdout } = await run(process.execPath, [...register, "--test", "test/fixtures/node-test/isolation.node-test.ts"], { cwd: root });
-    expect(stdout).to.match(/# pass 2/).and.to.match(/# fail 0/);
+    const { stdout } = await run(process.execPath, [...register, "--test", "test/fixtures/node-test/isolation.node-test.ts"], {
+      cwd: root,
+    });
+    expect(stdout)
+      .to.match(/# pass 2/)
+      .and.to.match(/# fail 0/);
   });
 });

@@ -17,7 +17,13 @@ describe("query log", () => {
     const master = dataSource.createQueryRunner("master");
     await master.query("INSERT INTO item (value) VALUES (?)", [1]);
     const [read, write] = dataSource.queryLog.entries();
-    expect(read).to.include({ role: "slave", replicaIndex: replica.replicaIndex, runnerId: replica.runnerId, kind: "data", internal: false });
+    expect(read).to.include({
+      role: "slave",
+      replicaIndex: replica.replicaIndex,
+      runnerId: replica.runnerId,
+      kind: "data",
+      internal: false,
+    });
     expect(read!.sql).to.equal("SELECT value FROM item WHERE value = ?");
     expect(read!.parameters).to.deep.equal([42]);
     expect(read!.durationMs).to.be.a("number").and.at.least(0);

@@ -49,7 +49,10 @@ class AuthorFixturesTest extends TransactionalTestCase<{ alice: Author; bob: Aut
   async testSeesTheFixtureRowsAndEntities() {
     expect(this.calls).to.deep.equal(["setUp"]);
     expect(this.testData.bob).to.be.instanceOf(Author);
-    expect((await this.dataSource.getRepository(Author).find({ order: { name: "ASC" } })).map((a) => a.name)).to.deep.equal(["alice", "bob"]);
+    expect((await this.dataSource.getRepository(Author).find({ order: { name: "ASC" } })).map((a) => a.name)).to.deep.equal([
+      "alice",
+      "bob",
+    ]);
   }
 
   async testMutatesTheFixtureRowAndCopy() {
@@ -85,7 +88,12 @@ describe("TransactionalTestCase registration", () => {
     } finally {
       Object.assign(globals, saved);
     }
-    expect(titles).to.deep.equal(["test1InsertsAndSeesItsRow", "test2FindsTheTableEmptyAndInserts", "test3FindsTheTableEmptyAgain", "test4OnlyInTheSubclass"]);
+    expect(titles).to.deep.equal([
+      "test1InsertsAndSeesItsRow",
+      "test2FindsTheTableEmptyAndInserts",
+      "test3FindsTheTableEmptyAgain",
+      "test4OnlyInTheSubclass",
+    ]);
   });
 });
 

@@ -69,7 +69,10 @@ describe("transactions on the shared connection", () => {
     await runner.commitTransaction();
     expect(runner.isTransactionActive).to.equal(false);
     expect(await values()).to.deep.equal([1, 3]);
-    const sql = dataSource.queryLog.entries().filter((q) => q.kind === "transaction").map((q) => q.sql);
+    const sql = dataSource.queryLog
+      .entries()
+      .filter((q) => q.kind === "transaction")
+      .map((q) => q.sql);
     expect(sql).to.include("SAVEPOINT typeorm_shared_1");
     expect(sql).to.include("ROLLBACK TO SAVEPOINT typeorm_shared_1");
   });
@@ -160,11 +163,13 @@ describe("transactions on the shared connection", () => {
     await dataSource.transaction(async () => {
       await Promise.all(
         [1, 2].map((value) =>
-          dataSource.transaction(async (manager) => {
-            await manager.insert(Item, { value });
-            await sleep(2);
-            if (value === 1) throw new Error("inner 1 rolls back");
-          }).catch(() => undefined),
+          dataSource
+            .transaction(async (manager) => {
+              await manager.insert(Item, { value });
+              await sleep(2);
+              if (value === 1) throw new Error("inner 1 rolls back");
+            })
+            .catch(() => undefined),
         ),
       );
     });

@@ -24,10 +24,7 @@ export class Flow {
 
   /** True if this flow is `ancestor` or runs inside it. */
   isWithin(ancestor: Flow): boolean {
-    for (let flow: Flow | undefined = this; flow; flow = flow.parent) {
-      if (flow === ancestor) return true;
-    }
-    return false;
+    return this === ancestor || (this.parent?.isWithin(ancestor) ?? false);
   }
 }
 

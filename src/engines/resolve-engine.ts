@@ -11,7 +11,13 @@ const engines: Record<EngineName, () => Engine> = {
 
 export function resolveEngine(name: unknown): Engine {
   if (typeof name !== "string" || !Object.prototype.hasOwnProperty.call(engines, name)) {
-    throw new InvalidSettingsError("engine", name, `expected one of ${Object.keys(engines).map((e) => `"${e}"`).join(", ")}.`);
+    throw new InvalidSettingsError(
+      "engine",
+      name,
+      `expected one of ${Object.keys(engines)
+        .map((e) => `"${e}"`)
+        .join(", ")}.`,
+    );
   }
   return engines[name as EngineName]();
 }

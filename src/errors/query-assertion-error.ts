@@ -22,7 +22,9 @@ export class QueryAssertionError extends SharedReplicationError {
       .map(([role, count]) => `${role} ${count}`)
       .join(", ");
     const got = `master ${actual.master}, slave ${actual.slave}, total ${actual.total}`;
-    const listed = queries.map((q, i) => `  ${i + 1}. [${q.role}${q.replicaIndex === undefined ? "" : ` replica ${q.replicaIndex}`}] ${q.sql}`);
+    const listed = queries.map(
+      (q, i) => `  ${i + 1}. [${q.role}${q.replicaIndex === undefined ? "" : ` replica ${q.replicaIndex}`}] ${q.sql}`,
+    );
     super(`Expected ${wanted} queries, got ${got}. Captured queries:\n${listed.join("\n") || "  (none)"}`);
     this.expected = expected;
     this.actual = actual;

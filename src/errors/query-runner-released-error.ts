@@ -14,10 +14,7 @@ export class QueryRunnerReleasedError extends SharedReplicationError {
   readonly method: string;
 
   constructor(runnerId: number, role: ReplicationMode, method: string, reason = "it was released") {
-    super(
-      `Query runner #${runnerId} (${role}) cannot ${method}: ${reason}. ` +
-        `Create a new one with dataSource.createQueryRunner().`,
-    );
+    super(`Query runner #${runnerId} (${role}) cannot ${method}: ${reason}. ` + `Create a new one with dataSource.createQueryRunner().`);
     this.runnerId = runnerId;
     this.role = role;
     this.method = method;

@@ -63,6 +63,7 @@ export abstract class TestCase<TData = any> {
    * class, in a file mocha loads.
    */
   static register(this: TestCaseClass): void {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the class itself is what the hooks and tests close over
     const Case = this;
     const { describe, it, before, after, afterEach } = mochaGlobals(`${Case.name}.register()`);
     describe(Case.name, () => {
@@ -113,7 +114,8 @@ async function runTest(Case: TestCaseClass, method: string, lifecycle: TestLifec
 /** `test*` methods of the class and its ancestors, ancestors' first, each name once. */
 function testMethodNames(Case: TestCaseClass): string[] {
   const chain: object[] = [];
-  for (let proto = Case.prototype as object; proto && proto !== TestCase.prototype; proto = Object.getPrototypeOf(proto)) chain.unshift(proto);
+  for (let proto = Case.prototype as object; proto && proto !== TestCase.prototype; proto = Object.getPrototypeOf(proto))
+    chain.unshift(proto);
   const names: string[] = [];
   for (const proto of chain) {
     for (const name of Object.getOwnPropertyNames(proto)) {

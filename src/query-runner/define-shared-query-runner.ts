@@ -104,7 +104,14 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       if (statement === "write" && this.role === "slave" && !context.allowReplicaWrites) {
         throw new ReplicaWriteError(query, this.role, this.replicaIndex, this.runnerId);
       }
-      return this.execute(query, parameters, useStructuredResult, statement === "transaction" ? "transaction" : "data", statement === "write", false);
+      return this.execute(
+        query,
+        parameters,
+        useStructuredResult,
+        statement === "transaction" ? "transaction" : "data",
+        statement === "write",
+        false,
+      );
     }
 
     executeInternal(sql: string, kind: StatementKind = "transaction"): Promise<unknown> {
@@ -119,7 +126,9 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       const flow = outermost ? enterNewFlow() : this.flow;
       if (isolationLevel !== undefined && !ISOLATION_LEVELS.has(isolationLevel)) {
         if (outermost) flow?.end();
-        throw new SharedReplicationError(`Unknown isolation level "${String(isolationLevel)}"; expected one of ${[...ISOLATION_LEVELS].join(", ")}.`);
+        throw new SharedReplicationError(
+          `Unknown isolation level "${String(isolationLevel)}"; expected one of ${[...ISOLATION_LEVELS].join(", ")}.`,
+        );
       }
       Object.assign(this, { isTransactionActive: true });
       try {

@@ -28,5 +28,7 @@ export interface SharedQueryRunner extends QueryRunner {
 
 /** Narrows a TypeORM `QueryRunner` to a {@link SharedQueryRunner}. */
 export function isSharedQueryRunner(runner: unknown): runner is SharedQueryRunner {
-  return typeof runner === "object" && runner !== null && typeof (runner as SharedQueryRunner).runnerId === "number" && "creationSite" in runner;
+  return (
+    typeof runner === "object" && runner !== null && typeof (runner as SharedQueryRunner).runnerId === "number" && "creationSite" in runner
+  );
 }

@@ -180,7 +180,9 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
       creationSite: client.creationSite,
       client,
     });
-    const openTransactions = this.internals.connection.openFrames.filter((open) => !open.ambient && frame.isOpen && open.depth > frame.depth);
+    const openTransactions = this.internals.connection.openFrames.filter(
+      (open) => !open.ambient && frame.isOpen && open.depth > frame.depth,
+    );
     for (const open of openTransactions) leaks.push(describe("transaction", open.owner));
     for (const runner of this.internals.context.openRunners) {
       if (runner.runnerId > this.runnersBeforeTest && !leaks.some((leak) => leak.client === runner)) leaks.push(describe("runner", runner));

@@ -1,6 +1,6 @@
 // A stand-in for the application the README's examples test: its production DataSource options
 // and a service that reads through replicas and writes through the master.
-import { Column, DataSource, Entity, PrimaryGeneratedColumn, type DataSourceOptions } from "typeorm";
+import { Column, Entity, PrimaryGeneratedColumn, type DataSource, type DataSourceOptions } from "typeorm";
 
 @Entity()
 export class User {

@@ -1,0 +1,27 @@
+// The test bootstrap, loaded by mocha before any test file (see .mocharc.json). It swaps the
+// application's production DataSource for a SharedReplicationDataSource without touching app code.
+
+// #region bootstrap
+import "reflect-metadata";
+import { SharedReplicationDataSource } from "typeorm-shared-replication";
+import { productionOptions } from "../src/data-source";
+import { overrideModuleExports } from "./support/override-module-exports";
+
+// The production options (Postgres, a primary and two replicas) on one in-memory SQLite connection
+// that the primary and both replicas share. Hosts and passwords are never used.
+export const testDataSource = new SharedReplicationDataSource(productionOptions);
+
+// createApp(dataSource) gets testDataSource from each test. Modules that import the AppDataSource
+// singleton get it too: every module loaded from here on imports testDataSource as AppDataSource.
+overrideModuleExports(require.resolve("../src/data-source"), { AppDataSource: testDataSource });
+// #endregion bootstrap
+
+/** Mocha root hooks: one in-memory schema for the whole run, created from the entities. */
+export const mochaHooks = {
+  async beforeAll(): Promise<void> {
+    await testDataSource.initialize();
+  },
+  async afterAll(): Promise<void> {
+    await testDataSource.destroy();
+  },
+};

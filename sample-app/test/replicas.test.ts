@@ -1,0 +1,84 @@
+// Use 3: replicas without mocks. The app runs against its production replication setup, and the
+// role-aware assertions check which statements went to a replica and which to the primary.
+import { expect } from "chai";
+import request from "supertest";
+import { ReplicaWriteError, assertQueries, useTransactionalTests } from "typeorm-shared-replication";
+import { Customer } from "../src/entities";
+import { createApp } from "../src/http/create-app";
+import { testDataSource } from "./bootstrap";
+import { harbourRoad, shopFixtures } from "./support/shop-fixtures";
+
+describe("reads on replicas, writes on the primary", () => {
+  const tests = useTransactionalTests(testDataSource, { setUpTestData: shopFixtures });
+  const app = createApp(testDataSource);
+
+  it("should list a page of products with their tags from a replica alone", async () => {
+    // findAndCount with a relation and a page: the page's ids, their rows, and the total.
+    const { body } = await assertQueries(testDataSource, { master: 0, slave: 3 }, () =>
+      request(app).get("/products?page=2&pageSize=2").expect(200),
+    );
+    expect(body).to.include({ total: 5, page: 2, pageSize: 2 });
+    expect(body.items.map((product: { sku: string }) => product.sku)).to.deep.equal(["KIT-KETTLE", "KIT-MUG"]);
+    expect(body.items[1].tags.map((tag: { name: string }) => tag.name).sort()).to.deep.equal(["gifts", "kitchen"]);
+    expect(body.items[1].attributes).to.deep.equal({ colour: "sand" });
+  });
+
+  it("should run every step of an order on the primary, in one transaction", async () => {
+    const { bob, cookbook } = tests.testData;
+    const order = { customerId: bob.id, items: [{ productId: cookbook.id, quantity: 2 }], shippingAddress: harbourRoad };
+    const { queries } = await testDataSource.queryLog.capture(() => request(app).post("/orders").send(order).expect(201));
+    expect(queries.every((query) => query.role === "master")).to.equal(true);
+    // SAVEPOINT, not BEGIN: the test's own transaction is still open around the request.
+    expect(queries[0]!.sql).to.match(/^SAVEPOINT /);
+    expect(queries.at(-1)!.sql).to.match(/^RELEASE SAVEPOINT /);
+  });
+
+  it("should spread reads over both replicas", async () => {
+    const { alice, bob } = tests.testData;
+    const { queries } = await testDataSource.queryLog.capture(async () => {
+      await request(app).get(`/customers/${alice.id}`).expect(200);
+      await request(app).get(`/customers/${bob.id}`).expect(200);
+    });
+    expect(queries.map((query) => [query.role, query.replicaIndex])).to.have.deep.members([
+      ["slave", 0],
+      ["slave", 1],
+    ]);
+  });
+
+  it("should refuse a write through a replica, as a read-only replica does", async () => {
+    const replica = testDataSource.createQueryRunner("slave");
+    try {
+      const error = await replica.manager
+        .update(Customer, { id: tests.testData.bob.id }, { name: "Robert" })
+        .catch((caught: unknown) => caught);
+      expect(error).to.be.instanceOf(ReplicaWriteError);
+    } finally {
+      await replica.release();
+    }
+  });
+});
+
+// #region read-your-writes
+describe("read-your-writes", () => {
+  const tests = useTransactionalTests(testDataSource, { setUpTestData: shopFixtures });
+  const app = createApp(testDataSource);
+
+  it("should read its own write back from the primary, not from a lagging replica", async () => {
+    const { alice } = tests.testData;
+    const { body } = await assertQueries(testDataSource, { master: 2, slave: 0 }, () =>
+      request(app).put(`/customers/${alice.id}/preferences`).send({ newsletter: false, language: "de" }).expect(200),
+    );
+    expect(body.preferences).to.deep.equal({ newsletter: false, language: "de" });
+    expect(new Date(body.updatedAt).getTime()).to.be.at.least(new Date(alice.updatedAt).getTime());
+  });
+
+  it("should show the write to replicas at once: they share the primary's connection", async () => {
+    const { alice } = tests.testData;
+    await request(app).put(`/customers/${alice.id}/preferences`).send({ language: "fr" }).expect(200);
+    const { body } = await assertQueries(testDataSource, { master: 0, slave: 1 }, () =>
+      request(app).get(`/customers/${alice.id}`).expect(200),
+    );
+    expect(body.preferences).to.deep.equal({ language: "fr" });
+  });
+});
+// #endregion read-your-writes

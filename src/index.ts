@@ -12,6 +12,7 @@ export { ReplicaWriteError } from "./errors/replica-write-error";
 export { ConnectionWaitTimeoutError } from "./errors/connection-wait-timeout-error";
 export { QueryRunnerReleasedError } from "./errors/query-runner-released-error";
 export { EngineNotInstalledError } from "./errors/engine-not-installed-error";
+export { EngineNotSupportedError } from "./errors/engine-not-supported-error";
 export { IncompatibleTypeOrmError } from "./errors/incompatible-typeorm-error";
 export { TestIsolation } from "./testing/test-isolation";
 export type { TestIsolationOptions } from "./testing/test-isolation";

@@ -6,7 +6,15 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 const root = path.resolve(__dirname, "..");
 const fixtures = "test/fixtures/harness-runs";
-const register = ["--require", "ts-node/register/transpile-only", "--require", "reflect-metadata"];
+// The same TypeORM line and engine as this run (the hook reads TEST_TYPEORM and TEST_ENGINE).
+const register = [
+  "--require",
+  "ts-node/register/transpile-only",
+  "--require",
+  "reflect-metadata",
+  "--require",
+  "./test/support/use-test-combination.ts",
+];
 
 interface MochaJsonTest {
   readonly title: string;

@@ -1,7 +1,6 @@
 import { expect } from "chai";
-import Module from "node:module";
 import { createTestDataSource, productionOptions } from "../ormconfig.test";
-import { EngineNotInstalledError, InvalidSettingsError, SharedReplicationDataSource, type SharedReplicationSettings } from "../src";
+import { InvalidSettingsError, SharedReplicationDataSource, type SharedReplicationSettings } from "../src";
 
 function constructionError(options: unknown, settings?: unknown): unknown {
   try {
@@ -40,23 +39,6 @@ describe("settings", () => {
       expect((error as Error).message).to.contain("DataSourceOptions");
     });
   }
-
-  it("should say how to install sqlite3 when it is missing", () => {
-    const moduleWithLoad = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
-    const load = moduleWithLoad._load;
-    moduleWithLoad._load = function (request: string, ...rest: unknown[]) {
-      if (request === "sqlite3") throw Object.assign(new Error("Cannot find module 'sqlite3'"), { code: "MODULE_NOT_FOUND" });
-      return load.call(this, request, ...rest);
-    };
-    try {
-      const error = constructionError(productionOptions);
-      expect(error).to.be.instanceOf(EngineNotInstalledError);
-      expect((error as EngineNotInstalledError).installCommand).to.equal("npm install --save-dev sqlite3");
-      expect((error as Error).message).to.contain("npm install --save-dev sqlite3");
-    } finally {
-      moduleWithLoad._load = load;
-    }
-  });
 
   it("should leave nothing behind when the constructor throws, so a corrected call works", async () => {
     constructionError(productionOptions, { replicas: -1 });

@@ -3,6 +3,7 @@ import { DataSource, DefaultNamingStrategy, type Logger } from "typeorm";
 import { createTestDataSource, productionOptions } from "../ormconfig.test";
 import { QueryRunnerReleasedError, SharedReplicationDataSource, type SharedQueryRunner } from "../src";
 import { Author, Post } from "./fixtures/blog-entities";
+import { DRIVER_TYPES, testCombination } from "./support/test-combination";
 
 describe("SharedReplicationDataSource", () => {
   let dataSource: SharedReplicationDataSource;
@@ -26,7 +27,7 @@ describe("SharedReplicationDataSource", () => {
     it("should drop hosts, users and passwords of the production options", () => {
       const serialized = JSON.stringify(dataSource.options, (_key, value: unknown) => (typeof value === "function" ? undefined : value));
       expect(serialized).not.to.match(/db\.internal|secret|"username"|"password"|"host"|replication/);
-      expect(dataSource.options.type).to.equal("sqlite");
+      expect(dataSource.options.type).to.equal(DRIVER_TYPES[testCombination.engine]);
     });
 
     it("should keep entities, naming strategy, entity prefix and logger", async () => {

@@ -78,6 +78,7 @@ export class SharedReplicationDataSource extends DataSource {
       openRunners: new Set<ConnectionClient>(),
       nextRunnerId: () => ++runnerIds,
       lastRunnerId: () => runnerIds,
+      prepareRunner: engine.prepareRunner?.bind(engine),
     };
     const Runner = defineSharedQueryRunner(Native, context);
     const replicas = new ReplicaSet(resolved.replicas);

@@ -52,8 +52,9 @@ export interface SharedReplicationSettings {
    */
   readonly schema?: SchemaStrategy;
   /**
-   * The inner engine that holds the shared connection. The default value is `"sqlite3"`
-   * (in-memory SQLite through the `sqlite3` package).
+   * The inner engine that holds the shared connection. The default value is the first in-memory
+   * engine that is installed and that the running TypeORM supports, in this order: `"sqlite3"`
+   * (TypeORM 0.3 only), `"better-sqlite3"`, `"sqljs"`.
    */
   readonly engine?: EngineName;
 }
@@ -67,7 +68,8 @@ export interface ResolvedSettings {
   readonly queryLogSize: number;
   readonly shareConnectionWith: SharedReplicationDataSource | undefined;
   readonly schema: SchemaStrategy;
-  readonly engine: EngineName;
+  /** `undefined`: the default in-memory engine. */
+  readonly engine: EngineName | undefined;
 }
 
 const KNOWN_SETTINGS = new Set<string>([
@@ -136,6 +138,6 @@ export function resolveSettings(options: unknown, settings: unknown): ResolvedSe
     queryLogSize: nonNegativeInteger("queryLogSize", settings.queryLogSize, 1000),
     shareConnectionWith: shareWith as SharedReplicationDataSource | undefined,
     schema,
-    engine: (settings.engine as EngineName | undefined) ?? "sqlite3",
+    engine: settings.engine as EngineName | undefined,
   };
 }

@@ -1,4 +1,4 @@
-import type { DataSourceOptions, Driver } from "typeorm";
+import type { DataSourceOptions, Driver, QueryRunner } from "typeorm";
 import type { TransactionDialect } from "../connection/transaction-dialect";
 import type { PortableOptions } from "../data-source/portable-options";
 
@@ -13,6 +13,8 @@ export interface Engine {
   dataSourceOptions(portable: PortableOptions): DataSourceOptions;
   /** Points `driver` at the physical connection `owner` opened, instead of opening its own. */
   adoptConnection(driver: Driver, owner: Driver): void;
+  /** Called for every runner right after it is constructed, e.g. to share per-connection state between runners. */
+  prepareRunner?(runner: QueryRunner): void;
   /** Empties `tables` (names already escaped) whatever their foreign keys, and resets their sequences. */
   emptyTables(execute: (sql: string) => Promise<unknown>, tables: readonly string[]): Promise<void>;
 }

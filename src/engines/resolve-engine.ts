@@ -1,15 +1,21 @@
 import { InvalidSettingsError } from "../errors/invalid-settings-error";
 import type { Engine } from "./engine";
+import { BetterSqlite3Engine } from "./better-sqlite3/better-sqlite3-engine";
+import { defaultInMemoryEngine } from "./sqlite-family/default-in-memory-engine";
+import { SqljsEngine } from "./sqljs/sqljs-engine";
 import { Sqlite3Engine } from "./sqlite3/sqlite3-engine";
 
 /** Names accepted by the `engine` setting. */
-export type EngineName = "sqlite3";
+export type EngineName = "sqlite3" | "better-sqlite3" | "sqljs";
 
 const engines: Record<EngineName, () => Engine> = {
   sqlite3: () => new Sqlite3Engine(),
+  "better-sqlite3": () => new BetterSqlite3Engine(),
+  sqljs: () => new SqljsEngine(),
 };
 
 export function resolveEngine(name: unknown): Engine {
+  if (name === undefined) return defaultInMemoryEngine((inMemory) => engines[inMemory]());
   if (typeof name !== "string" || !Object.prototype.hasOwnProperty.call(engines, name)) {
     throw new InvalidSettingsError(
       "engine",

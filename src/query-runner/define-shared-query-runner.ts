@@ -15,6 +15,9 @@ import type { IsolationLevel, SharedQueryRunner } from "./shared-query-runner";
 /** The driver's own QueryRunner class (e.g. TypeORM's SqliteQueryRunner). */
 export type NativeRunnerClass = new (driver: Driver, mode: ReplicationMode) => QueryRunner;
 
+// Typed as a plain symbol: 1.x's QueryRunner type declares the method (so it would need
+// `override`), 0.3's does not (where `override` is an error); the runner compiles against both.
+const ASYNC_DISPOSE: symbol = Symbol.asyncDispose;
 const ISOLATION_LEVELS = new Set<string>(["READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"]);
 const RAW_TRANSACTION_CONTROL = /^\s*(BEGIN|START\s+TRANSACTION|BEGIN\s+TRANSACTION|COMMIT|ROLLBACK)\s*;?\s*$/i;
 
@@ -53,6 +56,7 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       readonly replicaIndex: number | undefined,
     ) {
       super(driver, role);
+      context.prepareRunner?.(this);
       // Deep enough to reach application code below TypeORM's own frames in leak reports.
       const limit = Error.stackTraceLimit;
       Error.stackTraceLimit = 16;
@@ -86,6 +90,24 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       this.releasedReason = "it was released";
       context.openRunners.delete(this);
       await super.release();
+    }
+
+    /**
+     * `await using` (TypeORM 1.x, and 0.3 on Node.js with `Symbol.asyncDispose`): as 1.x does,
+     * commits the runner's open transaction in one go, savepoints included, then releases it. Only
+     * the runner's own frames are committed; the test's ambient transaction below them is never
+     * touched. 1.x's inherited version would commit the top frame only and leave the rest open.
+     */
+    async [ASYNC_DISPOSE](): Promise<void> {
+      try {
+        if (this.isTransactionActive && this.ownFrames.length > 0) {
+          // Committing the outermost own frame ends the ones above it with it.
+          this.ownFrames.splice(1);
+          await this.commitTransaction();
+        }
+      } finally {
+        await this.release();
+      }
     }
 
     fence(reason: string): void {

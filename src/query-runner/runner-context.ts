@@ -1,6 +1,7 @@
 import type { ConnectionClient } from "../connection/connection-client";
 import type { SharedConnection } from "../connection/shared-connection";
 import type { QueryLog } from "../query-log/query-log";
+import type { QueryRunner } from "typeorm";
 
 /** What every runner of one DataSource shares. */
 export interface RunnerContext {
@@ -12,4 +13,6 @@ export interface RunnerContext {
   nextRunnerId(): number;
   /** The id the last runner created got (0 before the first). */
   lastRunnerId(): number;
+  /** The engine's `prepareRunner`, run for every runner right after it is constructed. */
+  readonly prepareRunner?: (runner: QueryRunner) => void;
 }

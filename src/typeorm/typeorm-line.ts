@@ -1,0 +1,74 @@
+import path from "node:path";
+import { IncompatibleTypeOrmError } from "../errors/incompatible-typeorm-error";
+
+/** The TypeORM release lines this library supports. */
+export type TypeOrmLineName = "0.3" | "1.x";
+
+/**
+ * The one place that knows how the TypeORM lines differ. Everything else is written once, against
+ * what both lines have in common:
+ *
+ * - **Drivers.** 1.x removed `type: "sqlite"` (the `sqlite3` package); `better-sqlite3` and `sqljs`
+ *   exist on both lines. See {@link TypeOrmLine.hasDriver}.
+ * - **`connection` vs `dataSource`.** 0.3 runners, managers and query builders have a `connection`
+ *   field; 1.x has `dataSource` and a read-only `connection` getter. Reading `connection` works on
+ *   both; the library never assigns either (the native runner constructor does).
+ * - **`Symbol.asyncDispose`.** 1.x runners commit any open transaction and release on `await using`.
+ *   The shared runner defines its own on both lines: it ends the runner's own transaction and
+ *   releases it, and never touches the test's ambient transaction below.
+ * - **Isolation levels.** 1.x validates `isolationLevel` against `driver.supportedIsolationLevels`
+ *   (SQLite knows only two). The inner options never carry the application's `isolationLevel`, and
+ *   the shared runner's `startTransaction` accepts the four standard levels, as production servers do.
+ * - **Type-only exports.** The library imports TypeORM values only from the package root, which both
+ *   lines export as values (1.x's `index.mjs` re-exports the CommonJS build, so `instanceof` holds
+ *   across import styles); everything else is `import type`.
+ */
+export interface TypeOrmLine {
+  /** The line of the running TypeORM. */
+  readonly name: TypeOrmLineName;
+  /** The running TypeORM's version, e.g. `"0.3.29"`. */
+  readonly version: string;
+  /** Whether the running TypeORM has the driver for DataSource option `type`. */
+  hasDriver(type: string): boolean;
+}
+
+/** Driver types that each line lacks, compared with the union of both. */
+const MISSING_DRIVERS: Record<TypeOrmLineName, readonly string[]> = {
+  "0.3": [],
+  "1.x": ["sqlite"],
+};
+
+let running: TypeOrmLine | undefined;
+
+/** The line of the TypeORM that `require("typeorm")` loads from this package. */
+export function runningTypeOrmLine(): TypeOrmLine {
+  running ??= typeOrmLineOf(installedTypeOrmVersion());
+  return running;
+}
+
+/** The line a TypeORM version belongs to; throws for versions outside the peer range. */
+export function typeOrmLineOf(version: string): TypeOrmLine {
+  const name = lineName(version);
+  if (!name) throw new IncompatibleTypeOrmError(`TypeORM 0.3 (0.3.20 or later) or 1.x, but found ${version}`);
+  const missing = MISSING_DRIVERS[name];
+  return { name, version, hasDriver: (type) => !missing.includes(type) };
+}
+
+function lineName(version: string): TypeOrmLineName | undefined {
+  const [major, minor] = version.split(/[.+-]/).map(Number);
+  if (major === 1) return "1.x";
+  // Older 0.3 patches are outside the peer range but may work; only other lines are refused.
+  if (major === 0 && minor === 3) return "0.3";
+  return undefined;
+}
+
+/**
+ * Read from the package.json next to TypeORM's entry point: both lines' `exports` maps hide
+ * `typeorm/package.json` itself.
+ */
+function installedTypeOrmVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const manifest = require(path.join(path.dirname(require.resolve("typeorm")), "package.json")) as { version?: unknown };
+  if (typeof manifest.version !== "string") throw new IncompatibleTypeOrmError("typeorm's package.json to have a version");
+  return manifest.version;
+}

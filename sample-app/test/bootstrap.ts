@@ -22,6 +22,7 @@ export const mochaHooks = {
     await testDataSource.initialize();
   },
   async afterAll(): Promise<void> {
-    await testDataSource.destroy();
+    // After a failed initialize() there is nothing to close; its error is the one worth reading.
+    if (testDataSource.isInitialized) await testDataSource.destroy();
   },
 };

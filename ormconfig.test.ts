@@ -19,6 +19,21 @@ export const productionOptions: DataSourceOptions = {
   },
 };
 
+/**
+ * The real server this run's tests use, from `TEST_SERVER` (`postgres` or `mariadb`); unset, the
+ * in-memory default. One suite, parameterised: `.ci/run` runs it once per engine.
+ */
+export const testServer = (process.env.TEST_SERVER || undefined) as "postgres" | "mariadb" | undefined;
+
+/** Connection settings of the machine's servers (trust auth / empty root password), for the server legs. */
+export function serverEngine(type: "postgres" | "mariadb", database = "suite") {
+  return { type, host: "127.0.0.1", database, username: type === "postgres" ? "postgres" : "root" } as const;
+}
+
 export function createTestDataSource(settings: SharedReplicationSettings = {}, options: Partial<DataSourceOptions> = {}) {
-  return new SharedReplicationDataSource({ ...productionOptions, ...options } as DataSourceOptions, settings);
+  const engine = settings.engine ?? (testServer ? serverEngine(testServer) : undefined);
+  return new SharedReplicationDataSource(
+    { ...productionOptions, ...options } as DataSourceOptions,
+    engine ? { ...settings, engine } : settings,
+  );
 }

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import Module from "node:module";
-import { createTestDataSource } from "../ormconfig.test";
-import { EngineNotInstalledError, EngineNotSupportedError, type EngineName } from "../src";
+import { productionOptions } from "../ormconfig.test";
+import { EngineNotInstalledError, EngineNotSupportedError, SharedReplicationDataSource, type EngineName } from "../src";
 import { Author } from "./fixtures/blog-entities";
 import { DRIVER_TYPES, ENGINE_PACKAGES, testCombination } from "./support/test-combination";
 
@@ -11,9 +11,12 @@ const IN_MEMORY_ENGINES: EngineName[] = ["sqlite3", "better-sqlite3", "sqljs"];
 const unsupported = new Set<EngineName>(typeorm === "1.x" ? ["sqlite3"] : []);
 const supported = IN_MEMORY_ENGINES.filter((name) => !unsupported.has(name));
 
+// Built directly, not through createTestDataSource: the server legs' TEST_SERVER must not pick the engine here.
+const inMemoryDataSource = (settings: { engine?: EngineName } = {}) => new SharedReplicationDataSource(productionOptions, settings);
+
 function constructionError(settings: { engine?: EngineName } = {}): unknown {
   try {
-    createTestDataSource(settings);
+    inMemoryDataSource(settings);
   } catch (error) {
     return error;
   }
@@ -39,11 +42,11 @@ function withMissingPackages<T>(packages: readonly string[], fn: () => T): T {
 // engine package can be loaded, as in a project that installed only that one.
 describe(`engine selection on TypeORM ${typeorm} with only ${ENGINE_PACKAGES[engine]} installed`, () => {
   it(`should default to "${engine}", the first installed engine that TypeORM ${typeorm} supports`, () => {
-    expect(createTestDataSource().options.type).to.equal(DRIVER_TYPES[engine]);
+    expect(inMemoryDataSource().options.type).to.equal(DRIVER_TYPES[engine]);
   });
 
   it(`should run on "${engine}" when the engine setting asks for it`, async () => {
-    const dataSource = createTestDataSource({ engine });
+    const dataSource = inMemoryDataSource({ engine });
     await dataSource.initialize();
     try {
       await dataSource.getRepository(Author).save({ name: "alice" });
@@ -94,7 +97,7 @@ if (engine === "better-sqlite3") {
         prepared.push(sql);
         return prepare.call(this, sql);
       };
-      const dataSource = createTestDataSource();
+      const dataSource = inMemoryDataSource();
       try {
         await dataSource.initialize();
         for (const mode of ["master", "slave", "slave", "master"] as const) {

@@ -21,8 +21,10 @@ describe("several DataSources on one connection", () => {
   });
 
   it("should create the schema for the union of both DataSources' entities", async () => {
-    const tables = (await secondary.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) as { name: string }[];
-    expect(tables.map((t) => t.name)).to.include.members(["author", "post", "item"]);
+    const runner = secondary.createQueryRunner("slave");
+    const exists = await Promise.all(["author", "post", "item"].map((table) => runner.hasTable(table)));
+    await runner.release();
+    expect(exists).to.deep.equal([true, true, true]);
   });
 
   it("should make writes through either visible through both", async () => {
@@ -35,7 +37,8 @@ describe("several DataSources on one connection", () => {
   it("should make one DataSource's transaction see the other's uncommitted writes when nested, and wait otherwise", async () => {
     await primary.transaction(async (manager) => {
       await manager.save(Author, { name: "bob" });
-      expect(await secondary.query("SELECT count(*) AS n FROM author")).to.deep.equal([{ n: 1 }]);
+      const [{ n }] = (await secondary.query("SELECT count(*) AS n FROM author")) as { n: number | string }[];
+      expect(Number(n)).to.equal(1);
     });
   });
 

@@ -56,6 +56,7 @@ describe("transactions on the shared connection", () => {
   const values = async () => (await dataSource.getRepository(Item).find({ order: { value: "ASC" } })).map((item) => item.value);
 
   it("should run independent transactions on every runner, nested calls as savepoints", async () => {
+    dataSource.queryLog.clear();
     const runner = dataSource.createQueryRunner();
     await runner.startTransaction();
     await runner.manager.insert(Item, { value: 1 });
@@ -71,10 +72,11 @@ describe("transactions on the shared connection", () => {
     expect(await values()).to.deep.equal([1, 3]);
     const sql = dataSource.queryLog
       .entries()
-      .filter((q) => q.kind === "transaction")
+      .filter((q) => q.kind === "transaction" && !q.internal)
       .map((q) => q.sql);
-    expect(sql).to.include("SAVEPOINT typeorm_shared_1");
-    expect(sql).to.include("ROLLBACK TO SAVEPOINT typeorm_shared_1");
+    // Depths, not names: on a server the session transaction sits below the runner's.
+    expect(sql.filter((statement) => /^(BEGIN TRANSACTION|SAVEPOINT typeorm_shared_\d)$/.test(statement))).to.have.length(3);
+    expect(sql.filter((statement) => /^ROLLBACK TO SAVEPOINT typeorm_shared_\d$/.test(statement))).to.have.length(1);
   });
 
   it("should fire TypeORM's transaction subscriber events with the runner that ran them", async () => {

@@ -46,6 +46,7 @@ export class SharedConnection {
   private readonly frames: TransactionFrame[] = [];
   private readonly deferred: TransactionFrame[] = [];
   private members = 0;
+  private session: TransactionFrame | undefined;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -69,7 +70,23 @@ export class SharedConnection {
     if (this.members > 0) return;
     this.frames.length = 0;
     this.deferred.length = 0;
+    // The server rolls the session transaction back when the connection closes.
+    this.session = undefined;
     await this.physical.close();
+  }
+
+  /**
+   * Opens (lazily, like every ambient frame) the session transaction a persistent database runs
+   * in, once per physical connection, so nothing is ever committed to it.
+   */
+  beginSession(owner: ConnectionClient): void {
+    if (this.session?.alive) return;
+    this.session = this.deferAmbientFrame(owner);
+  }
+
+  /** True when the innermost open frame belongs to the harness: a statement here runs where production would autocommit it. */
+  get inAmbientFrame(): boolean {
+    return this.frames.length > 0 && this.frames[this.frames.length - 1]!.ambient;
   }
 
   /** The frames currently open, outermost first. */

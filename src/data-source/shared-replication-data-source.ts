@@ -4,6 +4,7 @@ import { SharedConnection } from "../connection/shared-connection";
 import type { Engine } from "../engines/engine";
 import { resolveEngine } from "../engines/resolve-engine";
 import { IncompatibleTypeOrmError } from "../errors/incompatible-typeorm-error";
+import { applyProductionFidelity } from "../fidelity/apply-fidelity";
 import { QueryLog } from "../query-log/query-log";
 import { defineSharedQueryRunner, type NativeRunnerClass } from "../query-runner/define-shared-query-runner";
 import type { ConnectionClient } from "../connection/connection-client";
@@ -12,7 +13,8 @@ import type { SharedQueryRunner } from "../query-runner/shared-query-runner";
 import { ReplicaSet } from "../replication/replica-set";
 import { internalsOf, registerInternals } from "./data-source-internals";
 import { portableOptions } from "./portable-options";
-import { resolveSettings, type ResolvedSettings, type SharedReplicationSettings } from "./shared-replication-settings";
+import { createSchemaOnce } from "../engines/server/test-database";
+import { resolveSettings, type SchemaStrategy, type SharedReplicationSettings } from "./shared-replication-settings";
 
 interface DriverSurface {
   isReplicated: boolean;
@@ -47,6 +49,7 @@ export class SharedReplicationDataSource extends DataSource {
   /** How many replicas are simulated (replica runners are assigned round-robin). */
   readonly replicaCount: number;
   private readonly readMode: ReplicationMode;
+  private readonly schemaStrategy: SchemaStrategy;
 
   /**
    * @param options the application's production `DataSourceOptions`.
@@ -57,28 +60,31 @@ export class SharedReplicationDataSource extends DataSource {
   constructor(options: DataSourceOptions, settings: SharedReplicationSettings = {}) {
     const resolved = resolveSettings(options, settings);
     const primary = resolved.shareConnectionWith && internalsOf(resolved.shareConnectionWith);
-    const engine = primary ? primary.engine : resolveEngine(resolved.engine);
-    super(innerOptions(engine, options, resolved));
+    const engine = primary ? primary.engine : resolveEngine(resolved.engine, options);
+    super(innerOptions(engine, options));
+    const fidelity = applyProductionFidelity(this, options);
     this.queryLog = new QueryLog(resolved.queryLogSize);
     this.replicaCount = resolved.replicas;
     this.readMode = resolved.defaultMode;
+    this.schemaStrategy = resolved.schema;
 
     const driver = checkedDriver(this.driver);
     const Native = nativeRunnerClass(driver);
-    const nativeConnect = driver.connect.bind(driver);
-    const nativeDisconnect = driver.disconnect.bind(driver);
+    const native = { open: driver.connect.bind(driver), close: driver.disconnect.bind(driver) };
     const connection =
       primary?.connection ??
-      new SharedConnection(engine.dialect, resolved.connectionWaitTimeout, { open: nativeConnect, close: nativeDisconnect });
+      new SharedConnection(engine.dialect, resolved.connectionWaitTimeout, engine.physicalConnection?.(this.driver, native) ?? native);
     let runnerIds = 0;
     const context: RunnerContext = {
       connection,
       log: this.queryLog,
       allowReplicaWrites: resolved.allowReplicaWrites,
+      statementSavepoints: engine.abortsTransactionOnError ?? false,
       openRunners: new Set<ConnectionClient>(),
       nextRunnerId: () => ++runnerIds,
       lastRunnerId: () => runnerIds,
       prepareRunner: engine.prepareRunner?.bind(engine),
+      ...fidelity,
     };
     const Runner = defineSharedQueryRunner(Native, context);
     const replicas = new ReplicaSet(resolved.replicas);
@@ -103,6 +109,30 @@ export class SharedReplicationDataSource extends DataSource {
         return runner;
       },
     });
+  }
+
+  /**
+   * Connects and creates the schema (see the `schema` setting). On a real server the schema is
+   * created once per process, and everything after it runs in a session transaction that is
+   * rolled back when the connection closes, so nothing a test does is ever committed.
+   */
+  override async initialize(): Promise<this> {
+    await super.initialize();
+    try {
+      const internals = internalsOf(this)!;
+      const tables = this.entityMetadatas.map((metadata) => metadata.tablePath).sort();
+      await createSchemaOnce(internals.engine.persistent ? internals.engine.databaseKey : undefined, tables, () => this.createSchema());
+      if (internals.engine.persistent) internals.connection.beginSession(internals.createHarnessRunner());
+    } catch (error) {
+      await this.destroy();
+      throw error;
+    }
+    return this;
+  }
+
+  private async createSchema(): Promise<void> {
+    if (this.schemaStrategy === "synchronize") await this.synchronize();
+    if (this.schemaStrategy === "migrations") await this.runMigrations({ transaction: this.options.migrationsTransactionMode ?? "all" });
   }
 
   /** Creates a query runner for `mode` (default `"master"`); see {@link SharedQueryRunner}. */
@@ -130,11 +160,13 @@ export class SharedReplicationDataSource extends DataSource {
   }
 }
 
-function innerOptions(engine: Engine, options: DataSourceOptions, settings: ResolvedSettings): DataSourceOptions {
+// The schema is created by initialize() itself (once per process on a real server), never by TypeORM's flags.
+function innerOptions(engine: Engine, options: DataSourceOptions): DataSourceOptions {
   return {
     ...engine.dataSourceOptions(portableOptions(options)),
-    synchronize: settings.schema === "synchronize",
-    migrationsRun: settings.schema === "migrations",
+    synchronize: false,
+    migrationsRun: false,
+    dropSchema: false,
   } as DataSourceOptions;
 }
 

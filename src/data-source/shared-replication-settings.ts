@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from "typeorm";
 import type { EngineName } from "../engines/resolve-engine";
+import type { ServerEngineSettings } from "../engines/server/server-engine-settings";
 import { InvalidSettingsError } from "../errors/invalid-settings-error";
 import type { SharedReplicationDataSource } from "./shared-replication-data-source";
 import { replicationShape } from "./portable-options";
@@ -52,11 +53,12 @@ export interface SharedReplicationSettings {
    */
   readonly schema?: SchemaStrategy;
   /**
-   * The inner engine that holds the shared connection. The default value is the first in-memory
-   * engine that is installed and that the running TypeORM supports, in this order: `"sqlite3"`
-   * (TypeORM 0.3 only), `"better-sqlite3"`, `"sqljs"`.
+   * The inner engine that holds the shared connection: an in-memory SQLite engine by name, or a
+   * real server ({@link ServerEngineSettings}) whose `test_` database every runner shares one
+   * connection to. The default value is the first in-memory engine that is installed and that the
+   * running TypeORM supports, in this order: `"sqlite3"` (TypeORM 0.3 only), `"better-sqlite3"`, `"sqljs"`.
    */
-  readonly engine?: EngineName;
+  readonly engine?: EngineName | ServerEngineSettings;
 }
 
 /** Settings with every default applied. */
@@ -69,7 +71,7 @@ export interface ResolvedSettings {
   readonly shareConnectionWith: SharedReplicationDataSource | undefined;
   readonly schema: SchemaStrategy;
   /** `undefined`: the default in-memory engine. */
-  readonly engine: EngineName | undefined;
+  readonly engine: EngineName | ServerEngineSettings | undefined;
 }
 
 const KNOWN_SETTINGS = new Set<string>([
@@ -138,6 +140,6 @@ export function resolveSettings(options: unknown, settings: unknown): ResolvedSe
     queryLogSize: nonNegativeInteger("queryLogSize", settings.queryLogSize, 1000),
     shareConnectionWith: shareWith as SharedReplicationDataSource | undefined,
     schema,
-    engine: settings.engine as EngineName | undefined,
+    engine: settings.engine as EngineName | ServerEngineSettings | undefined,
   };
 }

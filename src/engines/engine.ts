@@ -1,4 +1,5 @@
 import type { DataSourceOptions, Driver, QueryRunner } from "typeorm";
+import type { PhysicalConnection } from "../connection/shared-connection";
 import type { TransactionDialect } from "../connection/transaction-dialect";
 import type { PortableOptions } from "../data-source/portable-options";
 
@@ -9,6 +10,26 @@ import type { PortableOptions } from "../data-source/portable-options";
 export interface Engine {
   readonly name: string;
   readonly dialect: TransactionDialect;
+  /**
+   * True when the database outlives the DataSource (a real server): the schema is created once per
+   * process, and everything else runs in a session transaction that is rolled back on destroy, so
+   * nothing is ever committed. The default value is `false`.
+   */
+  readonly persistent?: boolean;
+  /**
+   * True when a failed statement aborts the whole transaction (Postgres): statements that run
+   * directly in a test's savepoint get a savepoint of their own, so an expected error does not
+   * poison the rest of the test. The default value is `false`.
+   */
+  readonly abortsTransactionOnError?: boolean;
+  /** Identifies the database, for once-per-process schema creation of persistent engines. */
+  readonly databaseKey?: string;
+  /**
+   * How the owner driver opens and closes the physical connection. Engines whose drivers pool
+   * connections route every runner onto one connection here. The default is the driver's own
+   * `connect()` / `disconnect()` (`native`).
+   */
+  physicalConnection?(driver: Driver, native: PhysicalConnection): PhysicalConnection;
   /** TypeORM options that run the application's portable options on this engine. */
   dataSourceOptions(portable: PortableOptions): DataSourceOptions;
   /** Points `driver` at the physical connection `owner` opened, instead of opening its own. */

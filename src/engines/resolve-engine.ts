@@ -1,5 +1,7 @@
 import { InvalidSettingsError } from "../errors/invalid-settings-error";
+import type { DataSourceOptions } from "typeorm";
 import type { Engine } from "./engine";
+import { createServerEngine, isServerEngineSettings } from "./server/create-server-engine";
 import { BetterSqlite3Engine } from "./better-sqlite3/better-sqlite3-engine";
 import { defaultInMemoryEngine } from "./sqlite-family/default-in-memory-engine";
 import { SqljsEngine } from "./sqljs/sqljs-engine";
@@ -14,15 +16,16 @@ const engines: Record<EngineName, () => Engine> = {
   sqljs: () => new SqljsEngine(),
 };
 
-export function resolveEngine(name: unknown): Engine {
+export function resolveEngine(name: unknown, options: DataSourceOptions): Engine {
   if (name === undefined) return defaultInMemoryEngine((inMemory) => engines[inMemory]());
+  if (isServerEngineSettings(name)) return createServerEngine(name, options);
   if (typeof name !== "string" || !Object.prototype.hasOwnProperty.call(engines, name)) {
     throw new InvalidSettingsError(
       "engine",
       name,
       `expected one of ${Object.keys(engines)
         .map((e) => `"${e}"`)
-        .join(", ")}.`,
+        .join(", ")}, or a server: { type: "postgres" | "mysql" | "mariadb", host, port, username, password, database }.`,
     );
   }
   return engines[name as EngineName]();

@@ -19,6 +19,7 @@ export type NativeRunnerClass = new (driver: Driver, mode: ReplicationMode) => Q
 // `override`), 0.3's does not (where `override` is an error); the runner compiles against both.
 const ASYNC_DISPOSE: symbol = Symbol.asyncDispose;
 const ISOLATION_LEVELS = new Set<string>(["READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"]);
+const STATEMENT_SAVEPOINT = "typeorm_shared_statement";
 const RAW_TRANSACTION_CONTROL = /^\s*(BEGIN|START\s+TRANSACTION|BEGIN\s+TRANSACTION|COMMIT|ROLLBACK)\s*;?\s*$/i;
 
 /**
@@ -49,6 +50,7 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
     private lease: Lease | undefined;
     private flow: Flow | undefined;
     private releasedReason: string | undefined;
+    private nativeReleased = false;
 
     constructor(
       driver: Driver,
@@ -85,11 +87,18 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
     }
 
     override async release(): Promise<void> {
-      if (this.isReleased) return;
-      Object.assign(this, { isReleased: true });
-      this.releasedReason = "it was released";
+      if (this.nativeReleased) return;
+      this.nativeReleased = true;
       context.openRunners.delete(this);
-      await super.release();
+      // The native release returns early on a released runner, yet must run once to hand the
+      // connection back (Postgres' closePool loops until every connected runner has done so).
+      Object.assign(this, { isReleased: false });
+      try {
+        await super.release();
+      } finally {
+        Object.assign(this, { isReleased: true });
+        this.releasedReason ??= "it was released";
+      }
     }
 
     /**
@@ -235,9 +244,37 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       if (lease) lease.sql = sql;
       try {
         if (write && connection.hasDeferredFrames) await connection.openDeferredFrames(this.runControl);
+        if (context.statementSavepoints && kind === "data" && connection.inAmbientFrame) {
+          return await this.runUnderSavepoint(sql, parameters, structured, internal, started);
+        }
         return await this.run(sql, parameters, structured, kind, internal, started);
       } finally {
         if (lease) connection.lock.release(lease);
+      }
+    }
+
+    /**
+     * A failed statement aborts a Postgres transaction. One that production would have run on its
+     * own (not inside the application's transaction) gets a savepoint, so an expected error, such
+     * as a unique violation a test asserts on, undoes just that statement and the test goes on.
+     */
+    private async runUnderSavepoint(
+      sql: string,
+      parameters: unknown[] | undefined,
+      structured: boolean | undefined,
+      internal: boolean,
+      started: number,
+    ) {
+      const dialect = connection.dialect;
+      await this.runControl(dialect.savepoint(STATEMENT_SAVEPOINT));
+      try {
+        const result = await this.run(sql, parameters, structured, "data", internal, started);
+        await this.runControl(dialect.releaseSavepoint(STATEMENT_SAVEPOINT));
+        return result;
+      } catch (error) {
+        await this.runControl(dialect.rollbackToSavepoint(STATEMENT_SAVEPOINT));
+        await this.runControl(dialect.releaseSavepoint(STATEMENT_SAVEPOINT));
+        throw error;
       }
     }
 
@@ -255,10 +292,11 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       connection.statementStarted();
       let error: unknown;
       try {
-        return await (structured ? super.query(sql, parameters, true) : super.query(sql, parameters));
+        const engineSql = context.translateSql ? context.translateSql(sql) : sql;
+        return await (structured ? super.query(engineSql, parameters, true) : super.query(engineSql, parameters));
       } catch (failure) {
-        error = failure;
-        throw failure;
+        error = context.translateError ? context.translateError(failure, sql) : failure;
+        throw error;
       } finally {
         connection.statementEnded();
         context.log.record({

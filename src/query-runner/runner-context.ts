@@ -8,6 +8,8 @@ export interface RunnerContext {
   readonly connection: SharedConnection;
   readonly log: QueryLog;
   readonly allowReplicaWrites: boolean;
+  /** Give statements run directly in a harness frame a savepoint of their own (engines that abort transactions on error). */
+  readonly statementSavepoints: boolean;
   /** Runners created and not yet released, for leak detection. */
   readonly openRunners: Set<ConnectionClient>;
   nextRunnerId(): number;
@@ -15,4 +17,8 @@ export interface RunnerContext {
   lastRunnerId(): number;
   /** The engine's `prepareRunner`, run for every runner right after it is constructed. */
   readonly prepareRunner?: (runner: QueryRunner) => void;
+  /** Rewrites a statement right before the engine runs it (production fidelity: locking clauses). */
+  readonly translateSql?: (sql: string) => string;
+  /** Replaces the error a statement failed with (production fidelity: production-only SQL). */
+  readonly translateError?: (error: unknown, sql: string) => unknown;
 }

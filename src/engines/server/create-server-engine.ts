@@ -1,0 +1,57 @@
+import type { DataSourceOptions } from "typeorm";
+import { InvalidSettingsError } from "../../errors/invalid-settings-error";
+import { MysqlEngine } from "../mysql/mysql-engine";
+import { PostgresEngine } from "../postgres/postgres-engine";
+import type { ServerEngine } from "./server-engine";
+import type { ServerEngineSettings } from "./server-engine-settings";
+import { testDatabaseName } from "./test-database";
+
+const SERVER_TYPES = new Set(["postgres", "mysql", "mariadb"]);
+
+export function isServerEngineSettings(value: unknown): value is ServerEngineSettings {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+interface ConnectionFields {
+  host?: string;
+  port?: number;
+  username?: string;
+  password?: string;
+  database?: string;
+}
+
+/** The application's master connection options; its replicas are never looked at. */
+function applicationMaster(options: DataSourceOptions): ConnectionFields {
+  const withReplication = options as DataSourceOptions & { replication?: { master?: ConnectionFields } };
+  return { ...(options as ConnectionFields), ...(withReplication.replication?.master ?? {}) };
+}
+
+export function createServerEngine(settings: ServerEngineSettings, options: DataSourceOptions): ServerEngine {
+  if (!SERVER_TYPES.has(settings.type)) {
+    throw new InvalidSettingsError(
+      "engine",
+      settings,
+      `engine.type must be "postgres", "mysql" or "mariadb", got ${JSON.stringify(settings.type)}.`,
+    );
+  }
+  const prefix = settings.testDatabasePrefix ?? "test_";
+  if (typeof prefix !== "string" || prefix.length === 0) {
+    throw new InvalidSettingsError("engine", settings, 'engine.testDatabasePrefix must be a non-empty string such as "test_".');
+  }
+  const fromApp = settings.useApplicationOptions ? applicationMaster(options) : {};
+  const postgres = settings.type === "postgres";
+  const base = settings.database ?? fromApp.database ?? "app";
+  const resolved = {
+    type: settings.type,
+    host: settings.host ?? fromApp.host ?? "127.0.0.1",
+    port: settings.port ?? fromApp.port ?? (postgres ? 5432 : 3306),
+    username: settings.username ?? fromApp.username ?? (postgres ? "postgres" : "root"),
+    password: settings.password ?? fromApp.password,
+    database: testDatabaseName(base, prefix),
+    prefix,
+    keepDatabase: settings.keepDatabase ?? false,
+    dropDatabase: settings.dropDatabase ?? false,
+    adminDatabase: settings.adminDatabase ?? "postgres",
+  };
+  return postgres ? new PostgresEngine(resolved) : new MysqlEngine(resolved);
+}

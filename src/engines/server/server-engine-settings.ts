@@ -1,0 +1,45 @@
+/**
+ * Settings of a real database server as the inner engine (the `engine` setting). Tests run in a
+ * database of their own on that server, named `<testDatabasePrefix><database>` (plus the worker id
+ * under `mocha --parallel`); it is created on first use.
+ *
+ * @example
+ * ```ts
+ * new SharedReplicationDataSource(productionOptions, {
+ *   engine: { type: "postgres", host: "127.0.0.1", username: "postgres", database: "app" }, // runs in test_app
+ * });
+ * ```
+ */
+export interface ServerEngineSettings {
+  /** The server's kind. */
+  readonly type: "postgres" | "mysql" | "mariadb";
+  /** The default value is `"127.0.0.1"`. */
+  readonly host?: string;
+  /** The default value is 5432 for postgres, 3306 otherwise. */
+  readonly port?: number;
+  /** The default value is `"postgres"` for postgres, `"root"` otherwise. */
+  readonly username?: string;
+  /** The default value is `undefined` (no password). */
+  readonly password?: string;
+  /**
+   * The base name of the test database: tests use `<testDatabasePrefix><database>`, or `database`
+   * itself if it already starts with the prefix. The default value is `"app"`.
+   */
+  readonly database?: string;
+  /**
+   * Take host, port, username, password and database from the application's own master options
+   * (never its replicas). The default value is `false`.
+   */
+  readonly useApplicationOptions?: boolean;
+  /** The prefix that marks a database as a test database; never empty. The default value is `"test_"`. */
+  readonly testDatabasePrefix?: string;
+  /**
+   * Keep the test database between runs (Django's `--keepdb`): it is not recreated, and the schema
+   * is synchronised or migrated on it. The default value is `false`: dropped and recreated once per process.
+   */
+  readonly keepDatabase?: boolean;
+  /** Drop the test database when the last DataSource using it is destroyed. The default value is `false`. */
+  readonly dropDatabase?: boolean;
+  /** Postgres only: the database to connect to for CREATE/DROP DATABASE. The default value is `"postgres"`. */
+  readonly adminDatabase?: string;
+}

@@ -1,0 +1,161 @@
+import { expect } from "chai";
+import { Column, Entity, PrimaryGeneratedColumn, type DataSourceOptions } from "typeorm";
+import { SharedReplicationDataSource, UnsupportedColumnDefaultError } from "../src";
+import { MyCart, MyOrder, Size, mysqlAppOptions } from "./fixtures/mysql-app-entities";
+import { PgDocument, Role, postgresAppOptions } from "./fixtures/postgres-app-entities";
+import { rejectionOf, sleep } from "./support/capture-error";
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+@Entity("pg_ticket")
+class PgTicket {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Column("int", { default: () => "nextval('ticket_number_seq')" })
+  number!: number;
+}
+
+/** Asserts `date` lies within [from, to], both widened to whole milliseconds. */
+function expectBetween(date: Date, from: number, to: number): void {
+  expect(date).to.be.instanceOf(Date);
+  expect(date.getTime()).to.be.within(from, to);
+}
+
+describe("production fidelity: defaults and generated values", () => {
+  describe("Postgres", () => {
+    let dataSource: SharedReplicationDataSource;
+
+    before(async () => {
+      dataSource = new SharedReplicationDataSource(postgresAppOptions);
+      await dataSource.initialize();
+    });
+
+    after(() => dataSource.destroy());
+
+    const documents = () => dataSource.getRepository(PgDocument);
+
+    it("should fill gen_random_uuid(), uuid_generate_v4() and @Generated('uuid') with v4 uuids the entity knows after save", async () => {
+      const saved = await documents().save({});
+      expect(saved.id).to.match(UUID_V4);
+      expect(saved.token).to.match(UUID_V4);
+      expect(saved.reference).to.match(UUID_V4);
+      expect(new Set([saved.id, saved.token, saved.reference]).size).to.equal(3);
+      const replica = dataSource.createQueryRunner("slave");
+      const read = await replica.manager.findOneByOrFail(PgDocument, { id: saved.id });
+      await replica.release();
+      expect(read).to.deep.include({ id: saved.id, token: saved.token, reference: saved.reference });
+    });
+
+    it("should number @Generated('increment') like a sequence: increasing, known after save, never reused after a rollback", async () => {
+      const first = await documents().save({});
+      const rolledBack = await rejectionOf(
+        dataSource.transaction(async (manager) => {
+          await manager.getRepository(PgDocument).save({});
+          throw new Error("roll back");
+        }),
+      );
+      expect((rolledBack as Error).message).to.equal("roll back");
+      const next = await documents().save({});
+      expect(first.serial).to.be.a("number");
+      expect(next.serial).to.equal(first.serial + 2);
+      expect((await dataSource.manager.findOneByOrFail(PgDocument, { id: next.id })).serial).to.equal(next.serial);
+    });
+
+    it("should apply literal defaults through the column types", async () => {
+      const saved = await documents().save({});
+      const read = await dataSource.manager.findOneByOrFail(PgDocument, { id: saved.id });
+      expect(read).to.deep.include({
+        status: "draft",
+        views: 0,
+        listed: true,
+        price: "0.00",
+        audience: Role.Member,
+        meta: {},
+        keywords: [],
+        pages: [1, 2],
+      });
+    });
+
+    it("should fill now() and CURRENT_TIMESTAMP with the time of the insert, CURRENT_DATE with its date", async () => {
+      const from = Date.now();
+      const saved = await documents().save({});
+      const to = Date.now();
+      const read = await dataSource.manager.findOneByOrFail(PgDocument, { id: saved.id });
+      expectBetween(read.publishedAt, from, to);
+      expectBetween(read.indexedAt, from, to);
+      expectBetween(read.createdAt, from, to);
+      // CURRENT_DATE and LOCALTIME are the server's; the engine's server runs on UTC.
+      expect([new Date(from).toISOString().slice(0, 10), new Date(to).toISOString().slice(0, 10)]).to.include(read.issued);
+      expect(read.issuedAt, "Postgres prints time without trailing zeros").to.match(/^\d\d:\d\d:\d\d(\.\d*[1-9])?$/);
+    });
+
+    it("should maintain create, update and delete date columns and the version", async () => {
+      const created = await documents().save(documents().create());
+      expect(created.version).to.equal(1);
+      expect(created.deletedAt).to.equal(null);
+      await sleep(5);
+      created.status = "published";
+      const updated = await dataSource.manager.save(created);
+      expect(updated.version).to.equal(2);
+      expect(updated.updatedAt.getTime(), "now() has sub-second precision in Postgres").to.be.greaterThan(updated.createdAt.getTime());
+
+      await dataSource.manager.softRemove(updated);
+      expect(await dataSource.manager.findOneBy(PgDocument, { id: created.id })).to.equal(null);
+      const deleted = await dataSource.manager.findOneOrFail(PgDocument, { where: { id: created.id }, withDeleted: true });
+      expect(deleted.deletedAt).to.be.instanceOf(Date);
+      await dataSource.manager.restore(PgDocument, { id: created.id });
+      expect((await dataSource.manager.findOneByOrFail(PgDocument, { id: created.id })).deletedAt).to.equal(null);
+    });
+
+    it("should give rows inserted with raw SQL the same defaults", async () => {
+      await dataSource.query(`INSERT INTO "pg_document" ("serial", "version") VALUES (1000, 1)`);
+      const read = await dataSource.manager.findOneByOrFail(PgDocument, { serial: 1000 });
+      expect(read.id).to.match(UUID_V4);
+      expect(read.token).to.match(UUID_V4);
+      expect(read.reference, "@Generated('uuid') is a column default in Postgres").to.match(UUID_V4);
+      expect(read).to.deep.include({ status: "draft", price: "0.00", meta: {}, keywords: [], version: 1 });
+    });
+
+    it("should fail initialize with UnsupportedColumnDefaultError for a default the engine cannot evaluate", async () => {
+      const broken = new SharedReplicationDataSource({ ...postgresAppOptions, entities: [PgTicket] } as DataSourceOptions);
+      const error = await rejectionOf(broken.initialize());
+      expect(error).to.be.instanceOf(UnsupportedColumnDefaultError);
+      expect(error).to.include({ entity: "PgTicket", column: "number", expression: "nextval('ticket_number_seq')" });
+      expect((error as Error).message).to.contain("@Generated()");
+    });
+  });
+
+  describe("MySQL", () => {
+    let dataSource: SharedReplicationDataSource;
+
+    before(async () => {
+      dataSource = new SharedReplicationDataSource(mysqlAppOptions);
+      await dataSource.initialize();
+    });
+
+    after(() => dataSource.destroy());
+
+    it("should fill (UUID()) keys, CURRENT_TIMESTAMP with whole seconds and literals as MySQL does", async () => {
+      const from = Date.now();
+      const saved = await dataSource.getRepository(MyOrder).save({});
+      const to = Date.now();
+      expect(saved.id).to.match(UUID_V4);
+      const read = await dataSource.manager.findOneByOrFail(MyOrder, { id: saved.id });
+      expect(read).to.deep.include({ quantity: 1, size: Size.Small, state: "new", version: 1, deletedAt: null });
+      expect(read.placedAt.getMilliseconds(), "MySQL's CURRENT_TIMESTAMP has no fraction").to.equal(0);
+      expectBetween(read.placedAt, Math.floor(from / 1000) * 1000, to);
+      expectBetween(read.createdAt, from, to);
+    });
+
+    it("should refresh an ON UPDATE CURRENT_TIMESTAMP column when the row changes", async () => {
+      const cart = await dataSource.getRepository(MyCart).save({});
+      const before = (await dataSource.manager.findOneByOrFail(MyCart, { id: cart.id })).touchedAt;
+      await sleep(1100);
+      await dataSource.manager.update(MyCart, { id: cart.id }, { items: 2 });
+      const after = await dataSource.manager.findOneByOrFail(MyCart, { id: cart.id });
+      expect(after.items).to.equal(2);
+      expect(after.touchedAt.getTime()).to.be.greaterThan(before.getTime());
+    });
+  });
+});

@@ -1,0 +1,206 @@
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import Module from "node:module";
+import path from "node:path";
+import { promisify } from "node:util";
+import { createTestDataSource, productionOptions, serverEngine, testServer } from "../ormconfig.test";
+import {
+  EngineNotInstalledError,
+  InvalidSettingsError,
+  SharedReplicationDataSource,
+  UnsafeTestDatabaseError,
+  useTransactionalTests,
+} from "../src";
+import { Author, Post } from "./fixtures/blog-entities";
+import { Item } from "./fixtures/item-entity";
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, "..");
+
+function constructionError(settings: object): unknown {
+  try {
+    new SharedReplicationDataSource(productionOptions, settings);
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the constructor to throw");
+}
+
+// These refuse before any statement is sent, so they need no server: they run in every leg.
+describe("test database guard", () => {
+  // Port 9 (discard) on a TEST-NET address: if the guard let anything through, the error would be a connection error.
+  const unreachable = { type: "postgres", host: "192.0.2.1", port: 9 } as const;
+
+  it("should refuse to run when NODE_ENV is production, before connecting", () => {
+    const saved = process.env.NODE_ENV;
+    process.env.NODE_ENV = "production";
+    try {
+      const error = constructionError({ engine: { ...unreachable, database: "app" } });
+      expect(error).to.be.instanceOf(UnsafeTestDatabaseError);
+      expect((error as Error).message).to.contain("NODE_ENV");
+    } finally {
+      process.env.NODE_ENV = saved;
+    }
+  });
+
+  it("should refuse a database that is only the prefix", () => {
+    const error = constructionError({ engine: { ...unreachable, database: "test_" } });
+    expect(error).to.be.instanceOf(UnsafeTestDatabaseError);
+    expect((error as UnsafeTestDatabaseError).database).to.equal("test_");
+  });
+
+  it("should refuse an empty test database prefix", () => {
+    expect(constructionError({ engine: { ...unreachable, testDatabasePrefix: "" } })).to.be.instanceOf(InvalidSettingsError);
+  });
+
+  it("should reject an unknown server type", () => {
+    expect(constructionError({ engine: { type: "oracle" } })).to.be.instanceOf(InvalidSettingsError);
+  });
+
+  for (const [type, packageName] of [
+    ["postgres", "pg"],
+    ["mariadb", "mysql2"],
+  ] as const) {
+    it(`should say how to install ${packageName} when the ${type} engine's driver is missing`, () => {
+      const moduleWithLoad = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
+      const load = moduleWithLoad._load;
+      moduleWithLoad._load = function (request: string, ...rest: unknown[]) {
+        if (request === packageName) throw Object.assign(new Error(`Cannot find module '${packageName}'`), { code: "MODULE_NOT_FOUND" });
+        return load.call(this, request, ...rest);
+      };
+      try {
+        const error = constructionError({ engine: { type, host: "192.0.2.1" } });
+        expect(error).to.be.instanceOf(EngineNotInstalledError);
+        expect((error as EngineNotInstalledError).installCommand).to.equal(`npm install --save-dev ${packageName}`);
+      } finally {
+        moduleWithLoad._load = load;
+      }
+    });
+  }
+
+  it("should derive test_<name>, and test_<name>_<worker> in parallel runs", async () => {
+    const { testDatabaseName } = await import("../src/engines/server/test-database");
+    expect(testDatabaseName("app", "test_", undefined)).to.equal("test_app");
+    expect(testDatabaseName("test_app", "test_", undefined)).to.equal("test_app");
+    expect(testDatabaseName("app", "test_", "3")).to.equal("test_app_3");
+  });
+});
+
+// Defined only in the server legs of .ci/run (TEST_SERVER set): the in-memory legs have no server to test.
+if (testServer)
+  describe(`${testServer} engine`, function () {
+    this.timeout(60_000);
+
+    describe("expected errors inside a test", () => {
+      const dataSource = createTestDataSource();
+      useTransactionalTests(dataSource);
+
+      it("should undo only the failing statement and let the test go on", async () => {
+        const authors = dataSource.getRepository(Author);
+        await authors.insert({ name: "alice" });
+        const duplicate = await authors.insert({ name: "alice" }).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(String(duplicate)).to.match(/duplicate|unique/i);
+        await authors.insert({ name: "bob" });
+        expect((await authors.find({ order: { name: "ASC" } })).map((a) => a.name)).to.deep.equal(["alice", "bob"]);
+      });
+
+      it("should let application code catch an error inside its own transaction and roll back", async () => {
+        const outcome = await dataSource
+          .transaction(async (manager) => {
+            await manager.insert(Author, { name: "carol" });
+            await manager.insert(Author, { name: "carol" });
+          })
+          .catch(() => "rolled back");
+        expect(outcome).to.equal("rolled back");
+        expect(await dataSource.getRepository(Author).count()).to.equal(0);
+      });
+    });
+
+    it("should leave no rows when the process is killed in the middle of a test", async () => {
+      const child = await run(
+        process.execPath,
+        ["--require", "ts-node/register/transpile-only", "test/fixtures/server-runs/killed-mid-test.ts", testServer!],
+        {
+          cwd: root,
+        },
+      ).then(
+        () => {
+          throw new Error("the child process was expected to be killed");
+        },
+        (error: { stdout: string; signal: string }) => error,
+      );
+      expect(child.signal).to.equal("SIGKILL");
+      expect(child.stdout).to.contain("written");
+      const check = createTestDataSource({ engine: { ...serverEngine(testServer!, "crash"), keepDatabase: true } }, { entities: [Item] });
+      await check.initialize();
+      try {
+        expect(await check.getRepository(Item).count()).to.equal(0);
+      } finally {
+        await check.destroy();
+      }
+    });
+
+    it("should keep the database between runs with keepDatabase and synchronise it", async () => {
+      const first = createTestDataSource({ engine: { ...serverEngine(testServer!, "kept"), keepDatabase: true } }, { entities: [Item] });
+      await first.initialize();
+      await first.destroy();
+      const second = createTestDataSource(
+        { engine: { ...serverEngine(testServer!, "kept"), keepDatabase: true } },
+        { entities: [Item, Author, Post] },
+      );
+      await second.initialize();
+      try {
+        const runner = second.createQueryRunner("slave");
+        expect(await runner.hasTable("item")).to.equal(true);
+        await runner.release();
+      } finally {
+        await second.destroy();
+      }
+    });
+
+    it("should give each mocha --parallel worker a database of its own", async () => {
+      const mocha = require.resolve("mocha/bin/mocha.js");
+      const fixtures = "test/fixtures/server-runs";
+      const { stdout } = await run(
+        process.execPath,
+        [
+          mocha,
+          "--no-config",
+          "--require",
+          "ts-node/register/transpile-only",
+          "--require",
+          "reflect-metadata",
+          "--timeout",
+          "30000",
+          "--parallel",
+          "--jobs",
+          "2",
+          "--reporter",
+          "json",
+          `${fixtures}/worker-database.spec.ts`,
+          `${fixtures}/worker-database-2.spec.ts`,
+        ],
+        { cwd: root, env: { ...process.env, TEST_SERVER: testServer } },
+      );
+      const report = JSON.parse(stdout.slice(stdout.indexOf("{"))) as { stats: { passes: number; failures: number } };
+      expect(report.stats).to.include({ passes: 2, failures: 0 });
+    });
+  });
+
+if (testServer === "postgres") {
+  describe("the README's server example", () => {
+    it("should run in test_app, not app", async () => {
+      const { postgresTestDataSource } = await import("./readme/server-engine");
+      await postgresTestDataSource.initialize();
+      try {
+        const [row] = (await postgresTestDataSource.query("SELECT current_database() AS name")) as { name: string }[];
+        expect(row!.name).to.equal("test_app");
+      } finally {
+        await postgresTestDataSource.destroy();
+      }
+    });
+  });
+}

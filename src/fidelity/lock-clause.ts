@@ -1,5 +1,6 @@
 import { LockNotSupportedOnGivenDriverError, TypeORMError } from "typeorm";
 import type { QueryExpressionMap } from "typeorm/query-builder/QueryExpressionMap";
+import { runningTypeOrmLine, type LockMode } from "../typeorm/typeorm-line";
 import type { ProductionProfile } from "./production-profile";
 
 const OPEN = "/*shared-replication:lock*/";
@@ -13,9 +14,12 @@ const TRAILING_LOCK =
  * The locking clause production's TypeORM driver appends for the query builder's lock mode,
  * mirroring `SelectQueryBuilder.createLockExpression` for Postgres, MySQL and MariaDB (MySQL
  * taken as 8.0, which spells a shared lock `FOR SHARE`). Locks production does not support throw
- * the error production throws.
+ * the error production throws; modes the running TypeORM line lacks render nothing, as that line's
+ * own builder does.
  */
 export function productionLockClause(profile: ProductionProfile, map: QueryExpressionMap): string {
+  // Widened to both lines' modes: 1.x's type lacks the two it removed, 0.3 may still pass them.
+  const mode = map.lockMode as LockMode | undefined;
   const postgres = profile.dialect === "postgres";
   let tables = "";
   if (map.lockTables) {
@@ -24,7 +28,8 @@ export function productionLockClause(profile: ProductionProfile, map: QueryExpre
     tables = " OF " + map.lockTables.join(", ");
   }
   const onLocked = map.onLocked === "nowait" ? " NOWAIT" : map.onLocked === "skip_locked" ? " SKIP LOCKED" : "";
-  switch (map.lockMode) {
+  if (mode === undefined || !runningTypeOrmLine().hasLockMode(mode)) return "";
+  switch (mode) {
     case "pessimistic_read":
       if (profile.type === "mariadb") return " LOCK IN SHARE MODE";
       return " FOR SHARE" + tables + onLocked;

@@ -10,6 +10,9 @@ export type TypeOrmLineName = "0.3" | "1.x";
  *
  * - **Drivers.** 1.x removed `type: "sqlite"` (the `sqlite3` package); `better-sqlite3` and `sqljs`
  *   exist on both lines. See {@link TypeOrmLine.hasDriver}.
+ * - **Lock modes.** 1.x removed `pessimistic_partial_write` and `pessimistic_write_or_fail` (in
+ *   favour of `setOnLocked("skip_locked" | "nowait")`): its find options ignore them and its query
+ *   builder renders no locking clause for them. See {@link TypeOrmLine.hasLockMode}.
  * - **`connection` vs `dataSource`.** 0.3 runners, managers and query builders have a `connection`
  *   field; 1.x has `dataSource` and a read-only `connection` getter. Reading `connection` works on
  *   both; the library never assigns either (the native runner constructor does).
@@ -30,12 +33,30 @@ export interface TypeOrmLine {
   readonly version: string;
   /** Whether the running TypeORM has the driver for DataSource option `type`. */
   hasDriver(type: string): boolean;
+  /** Whether the running TypeORM has the lock mode `mode` (`setLock()`, find options' `lock`). */
+  hasLockMode(mode: LockMode): boolean;
 }
 
-/** Driver types that each line lacks, compared with the union of both. */
-const MISSING_DRIVERS: Record<TypeOrmLineName, readonly string[]> = {
-  "0.3": [],
-  "1.x": ["sqlite"],
+/** The lock modes of `setLock()` and find options' `lock` on either line. */
+export type LockMode =
+  | "optimistic"
+  | "pessimistic_read"
+  | "pessimistic_write"
+  | "dirty_read"
+  | "pessimistic_partial_write"
+  | "pessimistic_write_or_fail"
+  | "for_no_key_update"
+  | "for_key_share";
+
+/** What each line lacks, compared with the union of both. */
+interface MissingFeatures {
+  readonly drivers: readonly string[];
+  readonly lockModes: readonly LockMode[];
+}
+
+const MISSING: Record<TypeOrmLineName, MissingFeatures> = {
+  "0.3": { drivers: [], lockModes: [] },
+  "1.x": { drivers: ["sqlite"], lockModes: ["pessimistic_partial_write", "pessimistic_write_or_fail"] },
 };
 
 let running: TypeOrmLine | undefined;
@@ -50,8 +71,13 @@ export function runningTypeOrmLine(): TypeOrmLine {
 export function typeOrmLineOf(version: string): TypeOrmLine {
   const name = lineName(version);
   if (!name) throw new IncompatibleTypeOrmError(`TypeORM 0.3 (0.3.20 or later) or 1.x, but found ${version}`);
-  const missing = MISSING_DRIVERS[name];
-  return { name, version, hasDriver: (type) => !missing.includes(type) };
+  const missing = MISSING[name];
+  return {
+    name,
+    version,
+    hasDriver: (type) => !missing.drivers.includes(type),
+    hasLockMode: (mode) => !missing.lockModes.includes(mode),
+  };
 }
 
 function lineName(version: string): TypeOrmLineName | undefined {

@@ -108,7 +108,7 @@ describe("production fidelity: MySQL column values", () => {
       );
     });
 
-    it("should return BOOLEAN as booleans and TINYINT(1) as the numbers mysql2 returns", async () => {
+    it("should return BOOLEAN as booleans and TINYINT flags as the numbers mysql2 returns", async () => {
       await expectRoundTrip(MyStock, { active: true, visible: false, flagged: 1 }, { active: true, visible: false, flagged: 1 });
     });
 

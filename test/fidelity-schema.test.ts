@@ -4,6 +4,7 @@ import { SharedReplicationDataSource, UnsupportedColumnTypeError, UnsupportedSql
 import { mysqlAppOptions } from "./fixtures/mysql-app-entities";
 import { PgNote, PgProfile, postgresAppOptions } from "./fixtures/postgres-app-entities";
 import { rejectionOf } from "./support/capture-error";
+import { plainInMemoryOptions, testCombination } from "./support/test-combination";
 
 @Entity("pg_search")
 class PgSearch {
@@ -127,7 +128,12 @@ describe("production fidelity: schema, unsupported features, isolation", () => {
     it("should leave a plain SQLite DataSource and its metadata as TypeORM makes them", async () => {
       const shared = new SharedReplicationDataSource(postgresAppOptions);
       await shared.initialize();
-      const plain = new DataSource({ type: "sqlite", database: ":memory:", entities: [PgNote], synchronize: true });
+      // On the combination's engine: the only SQLite driver this run can load (and 1.x has no "sqlite").
+      const plain = new DataSource({
+        ...plainInMemoryOptions(testCombination.engine),
+        entities: [PgNote],
+        synchronize: true,
+      } as DataSourceOptions);
       await plain.initialize();
       try {
         const sharedError = await rejectionOf(shared.getRepository(PgNote).save({ code: "too long", amount: "1" }));

@@ -29,6 +29,14 @@ export const DRIVER_TYPES: Readonly<Record<TestCombination["engine"], string>> =
   sqljs: "sqljs",
 };
 
+/**
+ * Options of a plain in-memory DataSource on `engine`, as an application writes them: sql.js's
+ * `database` option is a file's bytes, so it takes none.
+ */
+export function plainInMemoryOptions(engine: TestCombination["engine"]): { readonly type: string; readonly database?: string } {
+  return engine === "sqljs" ? { type: DRIVER_TYPES[engine] } : { type: DRIVER_TYPES[engine], database: ":memory:" };
+}
+
 /** The environment that selects `combination`: `TEST_TYPEORM` and `TEST_ENGINE`. */
 export function combinationEnv(combination: TestCombination): Record<string, string> {
   return { TEST_TYPEORM: combination.typeorm, TEST_ENGINE: combination.engine };

@@ -117,6 +117,11 @@ describe("production fidelity: schema, unsupported features, isolation", () => {
       });
     }
 
+    it("should bind numbered placeholders by number, in any order and repeated, as Postgres does", async () => {
+      const rows = await dataSource.query(`SELECT $2 AS "second", $1 AS "first", $2 AS "again", '$1' AS "literal"`, ["a", "b"]);
+      expect(rows).to.deep.equal([{ second: "b", first: "a", again: "b", literal: "$1" }]);
+    });
+
     it("should leave errors of portable SQL as the engine reports them", async () => {
       const error = await rejectionOf(dataSource.query(`SELECT * FROM "no_such_table"`));
       expect(error).not.to.be.instanceOf(UnsupportedSqlError);

@@ -1,8 +1,9 @@
 import { expect } from "chai";
-import { DataSource, DefaultNamingStrategy, type Logger } from "typeorm";
+import { DataSource, DefaultNamingStrategy, QueryFailedError, type Logger } from "typeorm";
 import { createTestDataSource, productionOptions, testServer } from "../ormconfig.test";
 import { QueryRunnerReleasedError, SharedReplicationDataSource, type SharedQueryRunner } from "../src";
 import { Author, Post } from "./fixtures/blog-entities";
+import { rejectionOf } from "./support/capture-error";
 import { DRIVER_TYPES, testCombination } from "./support/test-combination";
 
 describe("SharedReplicationDataSource", () => {
@@ -111,6 +112,14 @@ describe("SharedReplicationDataSource", () => {
       expect(await other.query("SELECT 1 AS one")).to.deep.equal([{ one: 1 }]);
       await dataSource.destroy();
       expect(dataSource.isInitialized).to.equal(false);
+    });
+
+    it("should report a statement the engine cannot prepare or run as TypeORM's QueryFailedError", async () => {
+      for (const sql of [`SELECT * FROM "no_such_table"`, `SELEC 1`, `SELECT no_such_column FROM "author"`]) {
+        const error = await rejectionOf(dataSource.query(sql));
+        expect(error, sql).to.be.instanceOf(QueryFailedError);
+        expect((error as QueryFailedError).query, sql).to.equal(sql);
+      }
     });
 
     it("should reject every use of a runner after release with QueryRunnerReleasedError", async () => {

@@ -84,6 +84,7 @@ export class SharedReplicationDataSource extends DataSource {
       nextRunnerId: () => ++runnerIds,
       lastRunnerId: () => runnerIds,
       prepareRunner: engine.prepareRunner?.bind(engine),
+      statementError: engine.statementError?.bind(engine),
       ...fidelity,
     };
     const Runner = defineSharedQueryRunner(Native, context);

@@ -36,6 +36,12 @@ export interface Engine {
   adoptConnection(driver: Driver, owner: Driver): void;
   /** Called for every runner right after it is constructed, e.g. to share per-connection state between runners. */
   prepareRunner?(runner: QueryRunner): void;
+  /**
+   * The error a failed statement reports, given what the driver's runner threw for it. TypeORM
+   * reports a failed statement as a `QueryFailedError`; an engine whose runner lets some driver
+   * errors escape unwrapped wraps them here. The default is the error as thrown.
+   */
+  statementError?(error: unknown, sql: string, parameters: unknown[] | undefined): unknown;
   /** Empties `tables` (names already escaped) whatever their foreign keys, and resets their sequences. */
   emptyTables(execute: (sql: string) => Promise<unknown>, tables: readonly string[]): Promise<void>;
 }

@@ -7,7 +7,7 @@ import { IncompatibleTypeOrmError } from "../errors/incompatible-typeorm-error";
 import { ColumnPlanner } from "./column-planner";
 import { translateDefault } from "./default-expression";
 import { FidelitySelectQueryBuilder, registerLockProfile } from "./fidelity-select-query-builder";
-import { engineSql } from "./engine-sql";
+import { engineStatement, type EngineStatement } from "./engine-statement";
 import { adaptMetadata, SEQUENCE_STRATEGY } from "./metadata-adapter";
 import { productionProfileOf, type ProductionProfile } from "./production-profile";
 import { explainEngineError } from "./production-sql";
@@ -27,8 +27,8 @@ interface FidelityDriver extends SchemaDriver {
 
 /** What the runners of a DataSource with production fidelity do to each statement. */
 export interface StatementHooks {
-  /** The statement the engine runs: production locking clauses removed. */
-  translateSql(sql: string): string;
+  /** The statement the engine runs: production locking clauses removed, Postgres placeholders bound by number. */
+  translateStatement(sql: string, parameters: unknown[] | undefined): EngineStatement;
   /** The error a failed statement reports: production-only SQL named as such. */
   translateError(error: unknown, sql: string): unknown;
 }
@@ -155,7 +155,7 @@ export function applyProductionFidelity(dataSource: DataSource, options: DataSou
     new FidelitySelectQueryBuilder(createQueryBuilder(...args))) as DataSource["createQueryBuilder"];
 
   return {
-    translateSql: (sql) => engineSql(sql, profile.dialect),
+    translateStatement: (sql, parameters) => engineStatement(sql, parameters, profile.dialect),
     translateError: (error, sql) => explainEngineError(error, sql, profile.dialect),
   };
 }

@@ -291,11 +291,15 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
     ): Promise<any> {
       connection.statementStarted();
       let error: unknown;
+      let statement = { sql, parameters };
       try {
-        const engineSql = context.translateSql ? context.translateSql(sql) : sql;
-        return await (structured ? super.query(engineSql, parameters, true) : super.query(engineSql, parameters));
+        if (context.translateStatement) statement = context.translateStatement(sql, parameters);
+        return await (structured
+          ? super.query(statement.sql, statement.parameters, true)
+          : super.query(statement.sql, statement.parameters));
       } catch (failure) {
-        error = context.translateError ? context.translateError(failure, sql) : failure;
+        const reported = context.statementError ? context.statementError(failure, statement.sql, statement.parameters) : failure;
+        error = context.translateError ? context.translateError(reported, sql) : reported;
         throw error;
       } finally {
         connection.statementEnded();

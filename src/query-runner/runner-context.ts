@@ -2,6 +2,7 @@ import type { ConnectionClient } from "../connection/connection-client";
 import type { SharedConnection } from "../connection/shared-connection";
 import type { QueryLog } from "../query-log/query-log";
 import type { QueryRunner } from "typeorm";
+import type { EngineStatement } from "../fidelity/engine-statement";
 
 /** What every runner of one DataSource shares. */
 export interface RunnerContext {
@@ -17,8 +18,10 @@ export interface RunnerContext {
   lastRunnerId(): number;
   /** The engine's `prepareRunner`, run for every runner right after it is constructed. */
   readonly prepareRunner?: (runner: QueryRunner) => void;
-  /** Rewrites a statement right before the engine runs it (production fidelity: locking clauses). */
-  readonly translateSql?: (sql: string) => string;
+  /** Rewrites a statement right before the engine runs it (production fidelity: locking clauses, placeholders). */
+  readonly translateStatement?: (sql: string, parameters: unknown[] | undefined) => EngineStatement;
+  /** The engine's `statementError`: the error a failed statement reports, as TypeORM reports it. */
+  readonly statementError?: (error: unknown, sql: string, parameters: unknown[] | undefined) => unknown;
   /** Replaces the error a statement failed with (production fidelity: production-only SQL). */
   readonly translateError?: (error: unknown, sql: string) => unknown;
 }

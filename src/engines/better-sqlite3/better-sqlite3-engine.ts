@@ -1,10 +1,15 @@
-import type { QueryRunner } from "typeorm";
+import { QueryFailedError, type QueryRunner } from "typeorm";
 import { IncompatibleTypeOrmError } from "../../errors/incompatible-typeorm-error";
 import { SqliteFamilyEngine } from "../sqlite-family/sqlite-family-engine";
 
 interface BetterSqlite3RunnerSurface {
   stmtCache: unknown;
   readonly driver: { readonly databaseConnection: object | undefined };
+}
+
+interface BetterSqlite3Package {
+  /** better-sqlite3's error class (a public export since its first versions). */
+  readonly SqliteError?: unknown;
 }
 
 /** In-memory SQLite through the `better-sqlite3` package (`type: "better-sqlite3"`, both TypeORM lines). */
@@ -14,6 +19,18 @@ export class BetterSqlite3Engine extends SqliteFamilyEngine {
 
   constructor() {
     super("better-sqlite3");
+  }
+
+  /**
+   * TypeORM 0.3's better-sqlite3 runner prepares a statement before its `try`, so one the engine
+   * cannot prepare (a syntax error, an unknown table or column) escapes as better-sqlite3's own
+   * `SqliteError`. It becomes the `QueryFailedError` that 1.x, the other engines and production
+   * report, so applications and the fidelity layer see one kind of error for a failed statement.
+   */
+  statementError(error: unknown, sql: string, parameters: unknown[] | undefined): unknown {
+    const { SqliteError } = this.driverPackage as BetterSqlite3Package;
+    const escaped = typeof SqliteError === "function" && error instanceof SqliteError;
+    return escaped ? new QueryFailedError(sql, parameters, error as Error) : error;
   }
 
   /**

@@ -26,28 +26,42 @@ function constructionError(settings: object): unknown {
   throw new Error("expected the constructor to throw");
 }
 
+/** Runs `fn` with `variables` set (`undefined`: unset), then restores the environment as it was. */
+function withEnv<T>(variables: Record<string, string | undefined>, fn: () => T): T {
+  const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      // Assigning undefined would store the string "undefined".
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(variables);
+  try {
+    return fn();
+  } finally {
+    apply(saved);
+  }
+}
+
 // These refuse before any statement is sent, so they need no server: they run in every leg.
 describe("test database guard", () => {
   // Port 9 (discard) on a TEST-NET address: if the guard let anything through, the error would be a connection error.
   const unreachable = { type: "postgres", host: "192.0.2.1", port: 9 } as const;
 
   it("should refuse to run when NODE_ENV is production, before connecting", () => {
-    const saved = process.env.NODE_ENV;
-    process.env.NODE_ENV = "production";
-    try {
-      const error = constructionError({ engine: { ...unreachable, database: "app" } });
-      expect(error).to.be.instanceOf(UnsafeTestDatabaseError);
-      expect((error as Error).message).to.contain("NODE_ENV");
-    } finally {
-      process.env.NODE_ENV = saved;
-    }
+    const error = withEnv({ NODE_ENV: "production" }, () => constructionError({ engine: { ...unreachable, database: "app" } }));
+    expect(error).to.be.instanceOf(UnsafeTestDatabaseError);
+    expect((error as Error).message).to.contain("NODE_ENV");
   });
 
-  it("should refuse a database that is only the prefix", () => {
-    const error = constructionError({ engine: { ...unreachable, database: "test_" } });
-    expect(error).to.be.instanceOf(UnsafeTestDatabaseError);
-    expect((error as UnsafeTestDatabaseError).database).to.equal("test_");
-  });
+  for (const worker of [undefined, "2"]) {
+    it(`should refuse a database that is only the prefix${worker ? ", in parallel runs too" : ""}`, () => {
+      const error = withEnv({ MOCHA_WORKER_ID: worker }, () => constructionError({ engine: { ...unreachable, database: "test_" } }));
+      expect(error).to.be.instanceOf(UnsafeTestDatabaseError);
+      expect((error as UnsafeTestDatabaseError).database).to.equal("test_");
+    });
+  }
 
   it("should refuse an empty test database prefix", () => {
     expect(constructionError({ engine: { ...unreachable, testDatabasePrefix: "" } })).to.be.instanceOf(InvalidSettingsError);
@@ -79,10 +93,11 @@ describe("test database guard", () => {
   }
 
   it("should derive test_<name>, and test_<name>_<worker> in parallel runs", async () => {
-    const { testDatabaseName } = await import("../src/engines/server/test-database");
-    expect(testDatabaseName("app", "test_", undefined)).to.equal("test_app");
-    expect(testDatabaseName("test_app", "test_", undefined)).to.equal("test_app");
-    expect(testDatabaseName("app", "test_", "3")).to.equal("test_app_3");
+    const { testDatabaseName, workerDatabaseName } = await import("../src/engines/server/test-database");
+    expect(testDatabaseName("app", "test_")).to.equal("test_app");
+    expect(testDatabaseName("test_app", "test_")).to.equal("test_app");
+    expect(workerDatabaseName("test_app", undefined)).to.equal("test_app");
+    expect(workerDatabaseName("test_app", "3")).to.equal("test_app_3");
   });
 });
 

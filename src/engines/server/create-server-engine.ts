@@ -4,7 +4,7 @@ import { MysqlEngine } from "../mysql/mysql-engine";
 import { PostgresEngine } from "../postgres/postgres-engine";
 import type { ServerEngine } from "./server-engine";
 import type { ServerEngineSettings } from "./server-engine-settings";
-import { testDatabaseName } from "./test-database";
+import { guardTestDatabase, parallelWorkerId, testDatabaseName, workerDatabaseName } from "./test-database";
 
 const SERVER_TYPES = new Set(["postgres", "mysql", "mariadb"]);
 
@@ -41,13 +41,16 @@ export function createServerEngine(settings: ServerEngineSettings, options: Data
   const fromApp = settings.useApplicationOptions ? applicationMaster(options) : {};
   const postgres = settings.type === "postgres";
   const base = settings.database ?? fromApp.database ?? "app";
+  const testName = testDatabaseName(base, prefix);
+  // Before the worker suffix, which would turn a bare prefix ("test_") into a name ("test__2").
+  guardTestDatabase(testName, prefix);
   const resolved = {
     type: settings.type,
     host: settings.host ?? fromApp.host ?? "127.0.0.1",
     port: settings.port ?? fromApp.port ?? (postgres ? 5432 : 3306),
     username: settings.username ?? fromApp.username ?? (postgres ? "postgres" : "root"),
     password: settings.password ?? fromApp.password,
-    database: testDatabaseName(base, prefix),
+    database: workerDatabaseName(testName, parallelWorkerId()),
     prefix,
     keepDatabase: settings.keepDatabase ?? false,
     dropDatabase: settings.dropDatabase ?? false,

@@ -5,9 +5,13 @@ export function parallelWorkerId(): string | undefined {
   return process.env.MOCHA_WORKER_ID ?? process.env.JEST_WORKER_ID ?? process.env.VITEST_POOL_ID;
 }
 
-/** `test_<name>` (or `<name>` if it already has the prefix), plus `_<worker>` in parallel runs. */
-export function testDatabaseName(base: string, prefix: string, worker = parallelWorkerId()): string {
-  const name = base.startsWith(prefix) ? base : `${prefix}${base}`;
+/** `test_<name>`, or `<name>` if it already has the prefix. */
+export function testDatabaseName(base: string, prefix: string): string {
+  return base.startsWith(prefix) ? base : `${prefix}${base}`;
+}
+
+/** The database of one parallel worker, `<name>_<worker>`; `name` itself outside parallel runs. */
+export function workerDatabaseName(name: string, worker: string | undefined): string {
   return worker === undefined ? name : `${name}_${worker}`;
 }
 

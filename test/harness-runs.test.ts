@@ -28,7 +28,9 @@ interface MochaJson {
 /** Runs mocha in its own process (root hooks apply to a whole run) and returns its JSON report. */
 async function mocha(...args: string[]): Promise<MochaJson> {
   const mochaBin = require.resolve("mocha/bin/mocha.js");
-  const output = await run(process.execPath, [mochaBin, "--no-config", ...register, "--timeout", "30000", "--reporter", "json", ...args], { cwd: root }).then(
+  const output = await run(process.execPath, [mochaBin, "--no-config", ...register, "--timeout", "30000", "--reporter", "json", ...args], {
+    cwd: root,
+  }).then(
     ({ stdout }) => stdout,
     (error: { stdout?: string }) => error.stdout ?? "",
   );

@@ -29,6 +29,40 @@ export interface ColumnCodec<C = unknown> {
   present(canonical: C): unknown;
 }
 
+/** A codec whose canonical number is stored, read and returned as it is: only `normalize` differs. */
+export abstract class PlainNumberCodec implements ColumnCodec<number> {
+  abstract normalize(value: unknown): number;
+
+  store(canonical: number): number {
+    return canonical;
+  }
+
+  load(stored: unknown): number {
+    return Number(stored);
+  }
+
+  present(canonical: number): number {
+    return canonical;
+  }
+}
+
+/** A codec whose canonical string is stored, read and returned as it is: only `normalize` differs. */
+export abstract class PlainTextCodec implements ColumnCodec<string> {
+  abstract normalize(value: unknown): string;
+
+  store(canonical: string): string {
+    return canonical;
+  }
+
+  load(stored: unknown): string {
+    return String(stored);
+  }
+
+  present(canonical: string): string {
+    return canonical;
+  }
+}
+
 export function invalidValue(ref: ColumnRef, value: unknown, reason: string): InvalidColumnValueError {
   return new InvalidColumnValueError(ref.entity, ref.column, ref.type, value, reason);
 }

@@ -1,4 +1,4 @@
-import { describeValue, invalidValue, unsupportedValue, type ColumnCodec, type ColumnRef } from "../column-codec";
+import { describeValue, invalidValue, unsupportedValue, type ColumnRef, PlainNumberCodec } from "../column-codec";
 import type { ProductionDialect } from "../production-profile";
 import { parseDecimal } from "./decimal";
 
@@ -16,12 +16,14 @@ function shortestSingle(value: number): number {
  * Single precision values come back rounded as production returns them: Postgres prints the
  * shortest decimal of the 32-bit float, MySQL prints FLOAT with 6 significant digits.
  */
-export class FloatCodec implements ColumnCodec<number> {
+export class FloatCodec extends PlainNumberCodec {
   constructor(
     private readonly ref: ColumnRef,
     private readonly dialect: ProductionDialect,
     private readonly single: boolean,
-  ) {}
+  ) {
+    super();
+  }
 
   normalize(value: unknown): number {
     const number = this.read(value);
@@ -34,18 +36,6 @@ export class FloatCodec implements ColumnCodec<number> {
       throw invalidValue(this.ref, value, `${describeValue(value)} is out of range for a 4-byte float.`);
     if (!Number.isFinite(single)) return single;
     return this.dialect === "postgres" ? shortestSingle(single) : Number(single.toPrecision(6));
-  }
-
-  store(canonical: number): number {
-    return canonical;
-  }
-
-  load(stored: unknown): number {
-    return Number(stored);
-  }
-
-  present(canonical: number): number {
-    return canonical;
   }
 
   private read(value: unknown): number {

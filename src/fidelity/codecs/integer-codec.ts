@@ -1,4 +1,4 @@
-import { describeValue, invalidValue, type ColumnCodec, type ColumnRef } from "../column-codec";
+import { describeValue, invalidValue, type ColumnRef, PlainNumberCodec } from "../column-codec";
 import type { ProductionDialect } from "../production-profile";
 import { decimalFrom, integerPart, roundToScale } from "./decimal";
 
@@ -42,26 +42,16 @@ export function parseInteger(ref: ColumnRef, dialect: ProductionDialect, range: 
 }
 
 /** `smallint`, `integer`, MySQL `tinyint`/`mediumint`/`int`: JavaScript numbers. */
-export class IntegerCodec implements ColumnCodec<number> {
+export class IntegerCodec extends PlainNumberCodec {
   constructor(
     private readonly ref: ColumnRef,
     private readonly dialect: ProductionDialect,
     private readonly range: IntegerRange,
-  ) {}
+  ) {
+    super();
+  }
 
   normalize(value: unknown): number {
     return Number(parseInteger(this.ref, this.dialect, this.range, value));
-  }
-
-  store(canonical: number): number {
-    return canonical;
-  }
-
-  load(stored: unknown): number {
-    return Number(stored);
-  }
-
-  present(canonical: number): number {
-    return canonical;
   }
 }

@@ -1,4 +1,4 @@
-import { describeValue, invalidValue, unsupportedValue, type ColumnCodec, type ColumnRef } from "../column-codec";
+import { describeValue, invalidValue, unsupportedValue, type ColumnRef, PlainTextCodec } from "../column-codec";
 import { formatIp, hostBitsZero, parseIp } from "./network-address";
 
 export type NetworkVariant = "inet" | "cidr" | "macaddr" | "macaddr8";
@@ -14,11 +14,13 @@ const MACADDR_FORMS = [
  * prints (`inet` drops a full-length mask, `cidr` always shows it and rejects host bits, MAC
  * addresses lowercase with colons, `macaddr8` widens 6-byte input with `ff:fe`).
  */
-export class NetworkCodec implements ColumnCodec<string> {
+export class NetworkCodec extends PlainTextCodec {
   constructor(
     private readonly ref: ColumnRef,
     private readonly variant: NetworkVariant,
-  ) {}
+  ) {
+    super();
+  }
 
   normalize(value: unknown): string {
     if (typeof value !== "string") throw invalidValue(this.ref, value, `${describeValue(value)} is not a ${this.variant} string.`);
@@ -26,18 +28,6 @@ export class NetworkCodec implements ColumnCodec<string> {
     const result = this.variant === "inet" || this.variant === "cidr" ? this.address(value, text) : this.mac(text);
     if (result === undefined) throw invalidValue(this.ref, value, `${describeValue(value)} is not a valid ${this.variant}.`);
     return result;
-  }
-
-  store(canonical: string): string {
-    return canonical;
-  }
-
-  load(stored: unknown): string {
-    return String(stored);
-  }
-
-  present(canonical: string): string {
-    return canonical;
   }
 
   private address(value: string, text: string): string | undefined {

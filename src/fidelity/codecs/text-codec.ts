@@ -1,4 +1,4 @@
-import { describeValue, invalidValue, unsupportedValue, type ColumnCodec, type ColumnRef } from "../column-codec";
+import { describeValue, invalidValue, unsupportedValue, type ColumnRef, PlainTextCodec } from "../column-codec";
 import type { ProductionDialect } from "../production-profile";
 
 /** How a character type treats length and trailing spaces. */
@@ -16,13 +16,15 @@ export interface TextLimits {
  * spaces beyond the limit are cut, as both databases do); Postgres pads `char(n)` with spaces and
  * returns the padding, MySQL strips trailing spaces from `char(n)`; Postgres rejects NUL characters.
  */
-export class TextCodec implements ColumnCodec<string> {
+export class TextCodec extends PlainTextCodec {
   constructor(
     private readonly ref: ColumnRef,
     private readonly dialect: ProductionDialect,
     private readonly variant: TextVariant,
     private readonly limits: TextLimits = {},
-  ) {}
+  ) {
+    super();
+  }
 
   normalize(value: unknown): string {
     let text = this.read(value);
@@ -46,18 +48,6 @@ export class TextCodec implements ColumnCodec<string> {
       throw invalidValue(this.ref, value, `data too long: ${Buffer.byteLength(text, "utf8")} bytes, at most ${maxBytes} allowed.`);
     }
     return text;
-  }
-
-  store(canonical: string): string {
-    return canonical;
-  }
-
-  load(stored: unknown): string {
-    return String(stored);
-  }
-
-  present(canonical: string): string {
-    return canonical;
   }
 
   private read(value: unknown): string {

@@ -1,9 +1,11 @@
-import { describeValue, invalidValue, type ColumnCodec, type ColumnRef } from "../column-codec";
+import { describeValue, invalidValue, type ColumnRef, PlainNumberCodec } from "../column-codec";
 import { parseInteger, signedRange } from "./integer-codec";
 
 /** MySQL `YEAR`: 1901–2155 or 0; two-digit years map to 1970–2069 as MySQL maps them. */
-export class YearCodec implements ColumnCodec<number> {
-  constructor(private readonly ref: ColumnRef) {}
+export class YearCodec extends PlainNumberCodec {
+  constructor(private readonly ref: ColumnRef) {
+    super();
+  }
 
   normalize(value: unknown): number {
     const year = Number(parseInteger(this.ref, "mysql", signedRange(32), value));
@@ -12,17 +14,5 @@ export class YearCodec implements ColumnCodec<number> {
     if (year >= 0 && year <= 99) return year < 70 ? 2000 + year : 1900 + year;
     if (year >= 1901 && year <= 2155) return year;
     throw invalidValue(this.ref, value, `${describeValue(value)} is out of range for YEAR (1901 to 2155).`);
-  }
-
-  store(canonical: number): number {
-    return canonical;
-  }
-
-  load(stored: unknown): number {
-    return Number(stored);
-  }
-
-  present(canonical: number): number {
-    return canonical;
   }
 }

@@ -1,0 +1,26 @@
+import type { RunPlan } from "../run-plan";
+import type { FloorGrowth } from "../suites/floor-growth-suite";
+import type { MemoryGrowth } from "../suites/memory-suite";
+import type { QueryOverhead } from "../suites/query-overhead-suite";
+import type { ReplicationCost } from "../suites/replication-suite";
+import type { StrategyMeasurement } from "../suites/strategy-suite";
+import type { Environment } from "./environment";
+
+/** Everything one run measured; the console table, RESULTS.md and the chart are all made from it. */
+export interface BenchResults {
+  readonly plan: RunPlan;
+  readonly environment: Environment;
+  readonly durationSeconds: number;
+  /** Strategies 1–6 and the bare driver reference, in-memory SQLite, `plan.fixtureRows` rows. */
+  readonly main: readonly StrategyMeasurement[];
+  /** Strategies 1, 2 and 6 with `plan.largeFixtureRows` rows. */
+  readonly largeFixtures: readonly StrategyMeasurement[];
+  /** Strategies 1, 2, 6 and the reference on PostgreSQL, or why they were skipped. */
+  readonly postgres: { readonly measurements: readonly StrategyMeasurement[] } | { readonly skipped: string };
+  /** Strategy 1 with and without per-save transactions, and the floor: where the realistic body's time goes. */
+  readonly saveTransactions: readonly StrategyMeasurement[];
+  readonly queries: readonly QueryOverhead[];
+  readonly replication: readonly ReplicationCost[];
+  readonly floorGrowth: readonly FloorGrowth[];
+  readonly memory: MemoryGrowth;
+}

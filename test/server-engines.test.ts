@@ -132,6 +132,44 @@ if (testServer)
         expect(outcome).to.equal("rolled back");
         expect(await dataSource.getRepository(Author).count()).to.equal(0);
       });
+
+      // A unique violation swallowed inside the application's transaction: Postgres has aborted the
+      // transaction, so its COMMIT rolls back; MariaDB undid the statement alone, so it commits.
+      it("should end a transaction that commits after a failed statement as the server does", async () => {
+        const authors = dataSource.getRepository(Author);
+        const runner = dataSource.createQueryRunner();
+        await runner.startTransaction();
+        await runner.manager.insert(Author, { name: "carol" });
+        await runner.manager.insert(Author, { name: "carol" }).catch(() => undefined);
+        await runner.commitTransaction();
+        await runner.release();
+        expect(await authors.count()).to.equal(testServer === "postgres" ? 0 : 1);
+        await authors.insert({ name: "dave" });
+        expect(await authors.countBy({ name: "dave" })).to.equal(1);
+      });
+
+      it("should fail a nested commit after a failed statement where the server does, and let the outer transaction go on", async () => {
+        const authors = dataSource.getRepository(Author);
+        const runner = dataSource.createQueryRunner();
+        await runner.startTransaction();
+        await runner.manager.insert(Author, { name: "alice" });
+        await runner.startTransaction();
+        await runner.manager.insert(Author, { name: "alice" }).catch(() => undefined);
+        const nested = await runner.commitTransaction().then(
+          () => "committed",
+          (error: unknown) => error,
+        );
+        if (testServer === "postgres") {
+          expect(String(nested)).to.match(/current transaction is aborted/);
+          await runner.rollbackTransaction();
+        } else {
+          expect(nested).to.equal("committed");
+        }
+        await runner.manager.insert(Author, { name: "bob" });
+        await runner.commitTransaction();
+        await runner.release();
+        expect((await authors.find({ order: { name: "ASC" } })).map((author) => author.name)).to.deep.equal(["alice", "bob"]);
+      });
     });
 
     it("should leave no rows when the process is killed in the middle of a test", async () => {

@@ -64,10 +64,8 @@ export class ConnectionLock {
    * statement passes through under the current transaction lease: there is nothing to release.
    */
   acquire(client: ConnectionClient, kind: Lease["kind"], flow: Flow | undefined): Promise<Lease | undefined> {
-    const holder = this.holder;
-    if (holder ? passesThrough(holder, client, flow) : this.waiters.length === 0) {
-      return Promise.resolve(kind === "statement" && holder ? undefined : this.push(client, kind, flow));
-    }
+    const now = this.tryAcquire(client, kind, flow);
+    if (now !== false) return Promise.resolve(now);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { client, kind, flow, resolve, reject };
       const startedAt = Date.now();
@@ -79,6 +77,16 @@ export class ConnectionLock {
       waiter.timer.unref?.();
       this.waiters.push(waiter);
     });
+  }
+
+  /**
+   * {@link acquire} without a promise, for the common case of a free connection (every statement
+   * asks): `false` when `client` has to wait, and must call `acquire`.
+   */
+  tryAcquire(client: ConnectionClient, kind: Lease["kind"], flow: Flow | undefined): Lease | undefined | false {
+    const holder = this.holder;
+    if (holder ? !passesThrough(holder, client, flow) : this.waiters.length > 0) return false;
+    return kind === "statement" && holder ? undefined : this.push(client, kind, flow);
   }
 
   /** Fails the waiters `matches` selects (clients of a test that ended), so they never run later. */

@@ -81,6 +81,7 @@ export class SharedReplicationDataSource extends DataSource {
       allowReplicaWrites: resolved.allowReplicaWrites,
       statementSavepoints: engine.abortsTransactionOnError ?? false,
       openRunners: new Set<ConnectionClient>(),
+      isolatedGroups: 0,
       nextRunnerId: () => ++runnerIds,
       lastRunnerId: () => runnerIds,
       prepareRunner: engine.prepareRunner?.bind(engine),

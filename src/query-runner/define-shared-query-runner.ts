@@ -59,11 +59,13 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
     ) {
       super(driver, role);
       context.prepareRunner?.(this);
-      // Deep enough to reach application code below TypeORM's own frames in leak reports.
-      const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 16;
-      Error.captureStackTrace(this.site, SharedReplicationQueryRunner);
-      Error.stackTraceLimit = limit;
+      if (context.isolatedGroups > 0) {
+        // Deep enough to reach application code below TypeORM's own frames in leak reports.
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 16;
+        Error.captureStackTrace(this.site, SharedReplicationQueryRunner);
+        Error.stackTraceLimit = limit;
+      }
       context.openRunners.add(this);
     }
 
@@ -81,8 +83,9 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       return this.role;
     }
 
-    override async connect(): Promise<unknown> {
-      this.assertUsable("connect");
+    // Not async: TypeORM awaits connect() before every statement, and a wrapper would add a promise.
+    override connect(): Promise<unknown> {
+      if (this.isReleased) return Promise.reject(this.releasedError("connect"));
       return super.connect();
     }
 
@@ -128,19 +131,21 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
 
     override query(query: string, parameters: unknown[] | undefined, useStructuredResult: true): Promise<any>;
     override query(query: string, parameters?: unknown[]): Promise<any>;
-    override async query(query: string, parameters?: unknown[], useStructuredResult?: boolean): Promise<any> {
-      this.assertUsable("query");
+    // Not async, so a statement costs one promise less; errors are returned as rejections all the same.
+    override query(query: string, parameters?: unknown[], useStructuredResult?: boolean): Promise<any> {
+      if (this.isReleased) return Promise.reject(this.releasedError("query"));
       const statement = classifyStatement(query);
       if (statement === "transaction" && RAW_TRANSACTION_CONTROL.test(query)) return this.rawTransactionControl(query);
       if (statement === "write" && this.role === "slave" && !context.allowReplicaWrites) {
-        throw new ReplicaWriteError(query, this.role, this.replicaIndex, this.runnerId);
+        return Promise.reject(new ReplicaWriteError(query, this.role, this.replicaIndex, this.runnerId));
       }
       return this.execute(
         query,
         parameters,
         useStructuredResult,
         statement === "transaction" ? "transaction" : "data",
-        statement === "write",
+        // A raw SAVEPOINT opens the test's savepoint first, so the application's sits above it.
+        statement !== "read",
         false,
       );
     }
@@ -170,11 +175,11 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
         }
         // The test's savepoint must sit below the application's transaction.
         if (connection.hasDeferredFrames) await connection.openDeferredFrames(this.runControl);
-        const { frame, sql } = connection.pushFrame(this);
+        const { frame, statements } = connection.pushFrame(this);
         try {
-          await this.execute(sql, undefined, false, "transaction", false, false);
+          for (const sql of statements) await this.execute(sql, undefined, false, "transaction", false, false);
         } catch (error) {
-          connection.closeFrame(frame);
+          connection.closeFrame(frame, "not opened");
           throw error;
         }
         this.ownFrames.push(frame);
@@ -206,9 +211,9 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       await this.broadcaster.broadcast(how === "commit" ? "BeforeTransactionCommit" : "BeforeTransactionRollback");
       const frame = this.ownFrames[this.ownFrames.length - 1]!;
       if (!frame.alive) throw new TransactionNotStartedError();
-      const statements = how === "commit" ? connection.commitSql(frame) : connection.rollbackSql(frame);
+      const { statements, outcome } = connection.endSql(frame, how);
       for (const sql of statements) await this.execute(sql, undefined, false, "transaction", false, false);
-      connection.closeFrame(frame);
+      connection.closeFrame(frame, outcome);
       this.ownFrames.pop();
       if (this.ownFrames.length === 0) this.endTransactionState();
       await this.broadcaster.broadcast(how === "commit" ? "AfterTransactionCommit" : "AfterTransactionRollback");
@@ -240,7 +245,9 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       internal: boolean,
     ): Promise<any> {
       const started = performance.now();
-      const lease = await connection.lock.acquire(this, "statement", currentFlow());
+      const flow = currentFlow();
+      const now = connection.lock.tryAcquire(this, "statement", flow);
+      const lease = now === false ? await connection.lock.acquire(this, "statement", flow) : now;
       if (lease) lease.sql = sql;
       try {
         if (write && connection.hasDeferredFrames) await connection.openDeferredFrames(this.runControl);
@@ -292,12 +299,16 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       connection.statementStarted();
       let error: unknown;
       let statement = { sql, parameters };
+      let sent = false;
       try {
         if (context.translateStatement) statement = context.translateStatement(sql, parameters);
+        sent = true;
         return await (structured
           ? super.query(statement.sql, statement.parameters, true)
           : super.query(statement.sql, statement.parameters));
       } catch (failure) {
+        // statementSavepoints: the engine aborts the transaction on error (see RunnerContext).
+        if (sent && context.statementSavepoints) connection.statementFailed();
         const reported = context.statementError ? context.statementError(failure, statement.sql, statement.parameters) : failure;
         error = context.translateError ? context.translateError(reported, sql) : reported;
         throw error;
@@ -318,7 +329,11 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
     }
 
     private assertUsable(method: string): void {
-      if (this.isReleased) throw new QueryRunnerReleasedError(this.runnerId, this.role, method, this.releasedReason);
+      if (this.isReleased) throw this.releasedError(method);
+    }
+
+    private releasedError(method: string): QueryRunnerReleasedError {
+      return new QueryRunnerReleasedError(this.runnerId, this.role, method, this.releasedReason);
     }
   };
 }

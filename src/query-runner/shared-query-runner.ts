@@ -22,7 +22,11 @@ export interface SharedQueryRunner extends QueryRunner {
   readonly role: ReplicationMode;
   /** The replica a `"slave"` runner serves (0-based, round-robin); `undefined` for master runners. */
   readonly replicaIndex: number | undefined;
-  /** Where the runner was created (a stack trace), for leak reports. */
+  /**
+   * Where the runner was created (a stack trace), for leak reports. Recorded for runners created
+   * while a `TestIsolation` group (any transactional test style) runs on the DataSource; `""` for
+   * the others.
+   */
   readonly creationSite: string;
 }
 

@@ -102,6 +102,7 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
     }
     this.harness = this.internals.createHarnessRunner();
     this.groupFrame = this.internals.connection.deferAmbientFrame(this.harness);
+    this.internals.context.isolatedGroups++;
     if (!this.options.setUpTestData) return;
     try {
       this.data = await this.options.setUpTestData(this.dataSource.manager);
@@ -163,6 +164,7 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
     if (!frame) return;
     if (this.testFrame) await this.endTest().catch(() => undefined);
     this.groupFrame = undefined;
+    this.internals.context.isolatedGroups--;
     await this.rollBack(frame, new Set());
     await this.harness?.release();
     this.harness = undefined;
@@ -200,9 +202,9 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
       for (const client of leaked) client.fence(ENDED);
     }
     await connection.whenIdle();
-    if (frame.isOpen) {
-      for (const sql of connection.rollbackSql(frame)) await this.harness!.executeInternal(sql);
-    }
-    connection.closeFrame(frame);
+    if (!frame.isOpen) return connection.closeFrame(frame, "not opened");
+    const { statements, outcome } = connection.endSql(frame, "rollback");
+    for (const sql of statements) await this.harness!.executeInternal(sql);
+    connection.closeFrame(frame, outcome);
   }
 }

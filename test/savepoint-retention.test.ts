@@ -1,0 +1,150 @@
+import { expect } from "chai";
+import { createTestDataSource } from "../ormconfig.test";
+import { TestIsolation, type SharedReplicationDataSource } from "../src";
+import { Item } from "./fixtures/item-entity";
+
+/**
+ * Savepoints that ended stay on the engine's stack until the frame below them ends (no RELEASE
+ * per nested commit or per test rollback). These tests check that this changes nothing a
+ * statement can see, and that the engine's stack stays bounded.
+ */
+describe("retained savepoints", () => {
+  let dataSource: SharedReplicationDataSource;
+
+  beforeEach(async () => {
+    dataSource = createTestDataSource({}, { entities: [Item] });
+    await dataSource.initialize();
+  });
+
+  afterEach(() => dataSource.destroy());
+
+  const items = () => dataSource.getRepository(Item);
+  const values = async () => (await items().find({ order: { value: "ASC" } })).map((item) => item.value);
+  const frameStatements = () =>
+    dataSource.queryLog
+      .entries()
+      .filter((entry) => entry.kind === "transaction" && /typeorm_shared_\d|^(BEGIN|COMMIT|ROLLBACK)/.test(entry.sql))
+      .map((entry) => entry.sql);
+
+  /**
+   * The deepest the engine's savepoint stack got, replayed from the logged statements as the
+   * engines define them: RELEASE removes the named savepoint and all above it, ROLLBACK TO those
+   * above it only.
+   */
+  const deepestSavepointStack = () => {
+    const stack: string[] = [];
+    let deepest = 0;
+    for (const sql of frameStatements()) {
+      const [, verb, name] = /^(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT) (\w+)$/.exec(sql) ?? [];
+      if (verb === "SAVEPOINT") stack.push(name!);
+      else if (verb === "RELEASE SAVEPOINT") stack.splice(stack.lastIndexOf(name!));
+      else if (verb === "ROLLBACK TO SAVEPOINT") stack.splice(stack.lastIndexOf(name!) + 1);
+      deepest = Math.max(deepest, stack.length);
+    }
+    return deepest;
+  };
+
+  it("should keep a committed nested transaction's rows, and undo them with the outer rollback", async () => {
+    const runner = dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await runner.manager.insert(Item, { value: 1 });
+    await runner.manager.transaction(async (manager) => {
+      await manager.insert(Item, { value: 2 });
+    });
+    await items().manager.transaction(async () => undefined);
+    expect(await runner.manager.find(Item).then((rows) => rows.map((row) => row.value).sort())).to.deep.equal([1, 2]);
+    await runner.rollbackTransaction();
+    await runner.release();
+    expect(await values()).to.deep.equal([]);
+    expect(frameStatements().filter((sql) => sql.startsWith("RELEASE"))).to.deep.equal([]);
+  });
+
+  it("should commit every nested transaction's rows and keep the engine's savepoint stack bounded", async () => {
+    const runner = dataSource.createQueryRunner();
+    await runner.startTransaction();
+    for (let value = 1; value <= 100; value++) await runner.manager.transaction((manager) => manager.insert(Item, { value }));
+    await runner.commitTransaction();
+    await runner.release();
+    expect(await values()).to.have.length(100);
+    // 100 transactions nested in one: a stack that grew per transaction would be 100 deep.
+    expect(deepestSavepointStack()).to.be.within(2, 20);
+  });
+
+  it("should cost a writing test one SAVEPOINT and one ROLLBACK TO, and leave every test an empty table", async () => {
+    const isolation = new TestIsolation(dataSource);
+    await isolation.beginGroup();
+    const tests = 40;
+    try {
+      for (let test = 1; test <= tests; test++) {
+        await isolation.beginTest();
+        expect(await values()).to.deep.equal([]);
+        await items().insert({ value: test });
+        await items().manager.transaction((manager) => manager.insert(Item, { value: test + 100 }));
+        expect(await values()).to.deep.equal([test, test + 100]);
+        await isolation.endTest();
+      }
+    } finally {
+      await isolation.endGroup();
+    }
+    expect(await values()).to.deep.equal([]);
+    // Up to the group's own end (on a server the group is a savepoint too).
+    const inTests = frameStatements().slice(0, -1);
+    const count = (pattern: RegExp) => inTests.filter((sql) => pattern.test(sql)).length;
+    // Per test: its SAVEPOINT, the application transaction's, and one ROLLBACK TO; the rolled-back
+    // savepoints are released together now and then.
+    expect(count(/^ROLLBACK TO/)).to.equal(tests);
+    expect(count(/^RELEASE/)).to.be.within(1, tests / 8);
+    expect(deepestSavepointStack()).to.be.within(2, 24);
+  });
+
+  it("should open a new savepoint for the next test when something wrote after the last rollback", async () => {
+    const isolation = new TestIsolation(dataSource);
+    await isolation.beginGroup();
+    try {
+      await isolation.beginTest();
+      await items().insert({ value: 1 });
+      await isolation.endTest();
+      // Group-level work between tests (an after-each hook outside the test) belongs to the group.
+      await items().insert({ value: 100 });
+      await isolation.beginTest();
+      await items().insert({ value: 2 });
+      await isolation.endTest();
+      await isolation.beginTest();
+      expect(await values()).to.deep.equal([100]);
+      await isolation.endTest();
+    } finally {
+      await isolation.endGroup();
+    }
+    expect(await values()).to.deep.equal([]);
+  });
+
+  it("should undo only the transactions that rolled back, around committed ones, inside a test", async () => {
+    const isolation = new TestIsolation(dataSource);
+    await isolation.beginGroup();
+    try {
+      await isolation.beginTest();
+      await items().insert({ value: 1 });
+      await items()
+        .manager.transaction(async (manager) => {
+          await manager.insert(Item, { value: 2 });
+          throw new Error("roll back");
+        })
+        .catch(() => undefined);
+      await items().manager.transaction((manager) => manager.insert(Item, { value: 3 }));
+      await items().insert({ value: 4 });
+      await items()
+        .manager.transaction(async (manager) => {
+          await manager.insert(Item, { value: 5 });
+          throw new Error("roll back");
+        })
+        .catch(() => undefined);
+      expect(await values()).to.deep.equal([1, 3, 4]);
+      await isolation.endTest();
+      await isolation.beginTest();
+      expect(await values()).to.deep.equal([]);
+      await isolation.endTest();
+    } finally {
+      await isolation.endGroup();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import type { DataSource, DataSourceOptions, SelectQueryBuilder } from "typeorm";
+import type { DataSource, DataSourceOptions, EntityTarget, ObjectLiteral, QueryRunner } from "typeorm";
 import { DriverUtils } from "typeorm/driver/DriverUtils";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import type { TableColumn } from "typeorm/schema-builder/table/TableColumn";
@@ -110,8 +110,7 @@ export function applyProductionFidelity(dataSource: DataSource, options: DataSou
   // A Postgres or MySQL server engine behaves as production already; only SQLite engines need the layer.
   if (!profile || !DriverUtils.isSQLiteFamily(dataSource.driver)) return undefined;
   const driver = checkedDriver(dataSource.driver);
-  if (typeof dataSource.createQueryBuilder !== "function")
-    throw new IncompatibleTypeOrmError("DataSource.createQueryBuilder to be a method");
+  if (typeof DriverUtils.buildAlias !== "function") throw new IncompatibleTypeOrmError("DriverUtils.buildAlias to be a function");
   const native = Object.fromEntries(
     WRAPPED.map((method) => [method, (driver[method] as (...args: never[]) => unknown).bind(driver)]),
   ) as unknown as FidelityDriver;
@@ -149,10 +148,16 @@ export function applyProductionFidelity(dataSource: DataSource, options: DataSou
   };
 
   registerLockProfile(dataSource, profile);
-  const createQueryBuilder = dataSource.createQueryBuilder.bind(dataSource) as (...args: unknown[]) => SelectQueryBuilder<any>;
   // An own property of this DataSource: every builder it (and its managers and repositories) creates renders production locks.
-  dataSource.createQueryBuilder = ((...args: unknown[]) =>
-    new FidelitySelectQueryBuilder(createQueryBuilder(...args))) as DataSource["createQueryBuilder"];
+  // It builds the subclass as TypeORM's createQueryBuilder builds its own (the same in 0.3 and 1.x),
+  // rather than copying TypeORM's builder into one, which would clone every query's expression map.
+  dataSource.createQueryBuilder = ((entityOrRunner?: unknown, alias?: string, queryRunner?: QueryRunner) => {
+    if (!alias) return new FidelitySelectQueryBuilder(dataSource, entityOrRunner as QueryRunner | undefined);
+    const escapedAlias = DriverUtils.buildAlias(dataSource.driver, undefined, alias);
+    return new FidelitySelectQueryBuilder(dataSource, queryRunner)
+      .select(escapedAlias)
+      .from(dataSource.getMetadata(entityOrRunner as EntityTarget<ObjectLiteral>).target, escapedAlias);
+  }) as DataSource["createQueryBuilder"];
 
   return {
     translateStatement: (sql, parameters) => engineStatement(sql, parameters, profile.dialect),

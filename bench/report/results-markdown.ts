@@ -35,7 +35,7 @@ function saveTransactionsSection(results: BenchResults): string[] {
     renderMarkdown(relativeTable(results.saveTransactions, floor, "6")),
     "",
     `Each \`save()\` of the realistic body opens a transaction of its own, as it does in production (BEGIN/COMMIT there): ` +
-      `with the library that is a SAVEPOINT and a RELEASE per save, ${withTransactions.statements - withoutTransactions.statements} statements per test that the floor does not send: ` +
+      `with the library that is a SAVEPOINT per save (its commit sends nothing: the savepoint goes with the test's rollback), ${withTransactions.statements - withoutTransactions.statements} statements per test that the floor does not send: ` +
       `the floor's saves open no transaction, because its one runner is already in one. ` +
       `Strategy 1 runs at ${ratio(withTransactions)} the floor with them and at ${ratio(withoutTransactions)} without them ` +
       `(\`{ transaction: false }\`: ${withoutTransactions.statements} statements, the floor ${floor.statements}); ` +

@@ -1,6 +1,6 @@
 /** How each strategy isolates a test, for RESULTS.md. */
 export const STRATEGY_NOTES: readonly string[] = [
-  "1: `TestIsolation` (the core of `TransactionalTestCase`): fixtures once per group in the group's transaction; per test a lazy savepoint (no statement until the test writes), rolled back and released after it.",
+  "1: `TestIsolation` (the core of `TransactionalTestCase`): fixtures once per group in the group's transaction; per test a lazy savepoint (no statement until the test writes), rolled back after it; application transactions inside it are savepoints whose commit sends nothing, and ended savepoints are released 16 at a time.",
   "2: `TruncatingTestLifecycle` (the core of `TruncatingTestCase`): fixtures loaded before each test and committed; after it every table is emptied (SQLite: `DELETE FROM` each table and `sqlite_sequence`; Postgres: one `TRUNCATE … RESTART IDENTITY CASCADE`).",
   "3: `dataSource.synchronize(true)` (drop every table, create the schema again) and reload the fixtures before each test.",
   "4: a new `SharedReplicationDataSource` per test: initialize (schema), load fixtures, run, destroy.",

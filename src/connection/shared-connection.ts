@@ -25,6 +25,13 @@ export type FrameOutcome = "committed" | "rolled back" | "released" | "not opene
 const MAX_RETAINED_SAVEPOINTS = 16;
 
 /**
+ * What a frame is for: the test harness's group or test (`ambient`), an application transaction,
+ * or one statement that production would autocommit, on an engine that aborts the transaction on
+ * error (see `Engine.abortsTransactionOnError`).
+ */
+export type FrameKind = "ambient" | "application" | "statement";
+
+/**
  * One level of the connection's transaction stack: the outermost `BEGIN`, or a savepoint.
  * `ambient` frames belong to the test harness: they do not hold the connection lock, so every
  * flow of a test runs inside them, and they are opened lazily, right before the first statement
@@ -44,8 +51,12 @@ export class TransactionFrame {
 
   constructor(
     readonly owner: ConnectionClient,
-    readonly ambient: boolean,
+    readonly kind: FrameKind,
   ) {}
+
+  get ambient(): boolean {
+    return this.kind === "ambient";
+  }
 
   get isOpen(): boolean {
     return this.depth >= 0 && this.alive;
@@ -126,7 +137,7 @@ export class SharedConnection {
 
   /** Registers an ambient frame that {@link openDeferredFrames} opens when first needed. */
   deferAmbientFrame(owner: ConnectionClient): TransactionFrame {
-    const frame = new TransactionFrame(owner, true);
+    const frame = new TransactionFrame(owner, "ambient");
     this.deferred.push(frame);
     return frame;
   }
@@ -146,11 +157,11 @@ export class SharedConnection {
   }
 
   /**
-   * Opens a frame for an application transaction; deferred ambient frames must be open already.
-   * Run `statements`, then {@link closeFrame} it with `"not opened"` if they fail.
+   * Opens a frame for an application transaction or a statement; deferred ambient frames must be
+   * open already. Run `statements`, then {@link closeFrame} it with `"not opened"` if they fail.
    */
-  pushFrame(owner: ConnectionClient): { frame: TransactionFrame; statements: string[] } {
-    const frame = new TransactionFrame(owner, false);
+  pushFrame(owner: ConnectionClient, kind: Exclude<FrameKind, "ambient">): { frame: TransactionFrame; statements: string[] } {
+    const frame = new TransactionFrame(owner, kind);
     return { frame, statements: this.place(frame) };
   }
 
@@ -177,7 +188,7 @@ export class SharedConnection {
       : { statements: [], outcome: "committed" };
   }
 
-  /** A statement failed on the engine: on one that aborts the transaction, the innermost application frame is aborted. */
+  /** A statement failed on an engine that aborts the transaction: the innermost frame that is not the harness's is aborted. */
   statementFailed(): void {
     const frame = this.innermostOpenFrame();
     if (frame && !frame.ambient) frame.aborted = true;

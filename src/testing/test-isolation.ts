@@ -183,7 +183,7 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
       client,
     });
     const openTransactions = this.internals.connection.openFrames.filter(
-      (open) => !open.ambient && frame.isOpen && open.depth > frame.depth,
+      (open) => open.kind === "application" && frame.isOpen && open.depth > frame.depth,
     );
     for (const open of openTransactions) leaks.push(describe("transaction", open.owner));
     for (const runner of this.internals.context.openRunners) {

@@ -19,6 +19,13 @@ describe("retained savepoints", () => {
   afterEach(() => dataSource.destroy());
 
   const items = () => dataSource.getRepository(Item);
+  const insertAndRollBack = (value: number) =>
+    items()
+      .manager.transaction(async (manager) => {
+        await manager.insert(Item, { value });
+        throw new Error("roll back");
+      })
+      .catch(() => undefined);
   const values = async () => (await items().find({ order: { value: "ASC" } })).map((item) => item.value);
   const frameStatements = () =>
     dataSource.queryLog
@@ -124,20 +131,10 @@ describe("retained savepoints", () => {
     try {
       await isolation.beginTest();
       await items().insert({ value: 1 });
-      await items()
-        .manager.transaction(async (manager) => {
-          await manager.insert(Item, { value: 2 });
-          throw new Error("roll back");
-        })
-        .catch(() => undefined);
+      await insertAndRollBack(2);
       await items().manager.transaction((manager) => manager.insert(Item, { value: 3 }));
       await items().insert({ value: 4 });
-      await items()
-        .manager.transaction(async (manager) => {
-          await manager.insert(Item, { value: 5 });
-          throw new Error("roll back");
-        })
-        .catch(() => undefined);
+      await insertAndRollBack(5);
       expect(await values()).to.deep.equal([1, 3, 4]);
       await isolation.endTest();
       await isolation.beginTest();

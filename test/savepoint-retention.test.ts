@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { createTestDataSource } from "../ormconfig.test";
 import { TestIsolation, type SharedReplicationDataSource } from "../src";
 import { Item } from "./fixtures/item-entity";
+import { sleep } from "./support/capture-error";
 
 /**
  * Savepoints that ended stay on the engine's stack until the frame below them ends (no RELEASE
@@ -123,6 +124,49 @@ describe("retained savepoints", () => {
       await isolation.endGroup();
     }
     expect(await values()).to.deep.equal([]);
+  });
+
+  // Inside a test the outer transaction is a savepoint whose commit sends nothing; it still waits its turn.
+  it("should commit a transaction only after a nested one it started and did not await has ended", async () => {
+    const isolation = new TestIsolation(dataSource);
+    await isolation.beginGroup();
+    const order: string[] = [];
+    try {
+      await isolation.beginTest();
+      let inner: Promise<unknown> | undefined;
+      await dataSource.transaction(async (manager) => {
+        await manager.insert(Item, { value: 1 });
+        inner = dataSource.transaction(async (nested) => {
+          await nested.insert(Item, { value: 2 });
+          await sleep(30);
+          await nested.insert(Item, { value: 3 });
+          order.push("inner done");
+        });
+        await sleep(5);
+      });
+      order.push("outer committed");
+      await inner;
+      expect(order).to.deep.equal(["inner done", "outer committed"]);
+      expect(await values()).to.deep.equal([1, 2, 3]);
+      await isolation.endTest();
+    } finally {
+      await isolation.endGroup();
+    }
+  });
+
+  it("should stay in step with the engine when the application rolls back to a savepoint of its own", async () => {
+    const runner = dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await runner.manager.insert(Item, { value: 1 });
+    await runner.query("SAVEPOINT mine");
+    // More committed nested transactions than are retained before a RELEASE; the engine drops them all.
+    for (let value = 10; value < 30; value++) await runner.manager.transaction((manager) => manager.insert(Item, { value }));
+    await runner.query("ROLLBACK TO SAVEPOINT mine");
+    for (let value = 2; value <= 20; value++) await runner.manager.transaction((manager) => manager.insert(Item, { value }));
+    await runner.query("RELEASE SAVEPOINT mine");
+    await runner.commitTransaction();
+    await runner.release();
+    expect(await values()).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
   it("should undo only the transactions that rolled back, around committed ones, inside a test", async () => {

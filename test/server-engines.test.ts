@@ -148,6 +148,52 @@ if (testServer)
         expect(await authors.countBy({ name: "dave" })).to.equal(1);
       });
 
+      it("should commit a transaction that recovered from a failed statement with a savepoint of its own", async () => {
+        const authors = dataSource.getRepository(Author);
+        await authors.insert({ name: "dup" });
+        const runner = dataSource.createQueryRunner();
+        await runner.startTransaction();
+        await runner.manager.insert(Author, { name: "x" });
+        await runner.query("SAVEPOINT mine");
+        await runner.manager.insert(Author, { name: "dup" }).catch(() => undefined);
+        await runner.query("ROLLBACK TO SAVEPOINT mine");
+        await runner.manager.insert(Author, { name: "y" });
+        await runner.commitTransaction();
+        await runner.release();
+        expect((await authors.find({ order: { name: "ASC" } })).map((author) => author.name)).to.deep.equal(["dup", "x", "y"]);
+      });
+
+      // In production the other runner's statement runs on a connection of its own and fails there alone.
+      it("should keep a transaction going when another runner's statement fails inside its flow", async () => {
+        const authors = dataSource.getRepository(Author);
+        await authors.insert({ name: "dup" });
+        await dataSource.transaction(async (manager) => {
+          await manager.insert(Author, { name: "x" });
+          const duplicate = await authors.insert({ name: "dup" }).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+          expect(String(duplicate)).to.match(/duplicate|unique/i);
+          await manager.insert(Author, { name: "y" });
+        });
+        expect((await authors.find({ order: { name: "ASC" } })).map((author) => author.name)).to.deep.equal(["dup", "x", "y"]);
+      });
+
+      it("should end an inner transaction of another runner that commits after a failed statement as the server does", async () => {
+        const authors = dataSource.getRepository(Author);
+        await authors.insert({ name: "dup" });
+        await dataSource.transaction(async (manager) => {
+          await manager.insert(Author, { name: "outer" });
+          // The inner transaction has a connection of its own in production: its COMMIT ends it alone.
+          await dataSource.transaction(async (inner) => {
+            await inner.insert(Author, { name: "inner" });
+            await inner.insert(Author, { name: "dup" }).catch(() => undefined);
+          });
+        });
+        const names = (await authors.find({ order: { name: "ASC" } })).map((author) => author.name);
+        expect(names).to.deep.equal(testServer === "postgres" ? ["dup", "outer"] : ["dup", "inner", "outer"]);
+      });
+
       it("should fail a nested commit after a failed statement where the server does, and let the outer transaction go on", async () => {
         const authors = dataSource.getRepository(Author);
         const runner = dataSource.createQueryRunner();

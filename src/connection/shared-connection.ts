@@ -17,6 +17,14 @@ export type ExecuteControl = (sql: string) => Promise<unknown>;
  */
 export type FrameOutcome = "committed" | "rolled back" | "released" | "not opened";
 
+/** How a frame ends: see {@link SharedConnection.endSql}. */
+export interface FrameEnd {
+  readonly statements: readonly string[];
+  readonly outcome: FrameOutcome;
+  /** What to run instead when `statements` fail; without it, the failure is the caller's. */
+  readonly ifFailed?: FrameEnd;
+}
+
 /**
  * Committed and rolled-back savepoints retained on one level of the stack before they are
  * released in one statement. Bounds the engine's savepoint stack (SQLite checks every open
@@ -46,8 +54,11 @@ export class TransactionFrame {
   depth = -1;
   /** False once the frame's transaction ended (retained or gone). */
   alive = true;
-  /** A statement in it failed on an engine that then aborts the whole transaction (Postgres). */
-  aborted = false;
+  /**
+   * A statement its owner ran in it failed, on an engine that then aborts the whole transaction
+   * (Postgres), unless the application recovered with its own savepoint: its end asks the engine.
+   */
+  failed = false;
 
   constructor(
     readonly owner: ConnectionClient,
@@ -121,11 +132,6 @@ export class SharedConnection {
     this.session = this.deferAmbientFrame(owner);
   }
 
-  /** True when the innermost open frame belongs to the harness: a statement here runs where production would autocommit it. */
-  get inAmbientFrame(): boolean {
-    return this.innermostOpenFrame()?.ambient ?? false;
-  }
-
   /** The frames currently open, outermost first (retained ones left out). */
   get openFrames(): readonly TransactionFrame[] {
     return this.frames.filter((frame) => frame.alive);
@@ -166,32 +172,63 @@ export class SharedConnection {
   }
 
   /**
-   * The statements that end `frame`'s transaction, and the outcome to {@link closeFrame} it with
-   * once they ran. A savepoint's commit sends nothing and `ROLLBACK TO` keeps the savepoint: either
-   * way it is retained (see {@link TransactionFrame}). A savepoint in which a statement failed on
-   * an engine that aborts the transaction ends as production's transaction would: the
-   * application's outermost one rolls back (Postgres' COMMIT of an aborted transaction is a
-   * ROLLBACK), a nested one sends the RELEASE that fails.
+   * How `frame`'s transaction ends: the statements to run (none: the caller still takes its turn on
+   * the connection), the outcome to {@link closeFrame} it with once they ran, and what to run
+   * instead if they fail. A savepoint's commit sends nothing and `ROLLBACK TO` keeps the savepoint:
+   * either way it is retained (see {@link TransactionFrame}). A savepoint in which a statement
+   * failed on an engine that aborts the transaction is released, so the engine says whether the
+   * application recovered; if not, the application's outermost transaction rolls back instead,
+   * as production's COMMIT of an aborted transaction does, and a nested one fails, as its RELEASE
+   * does in production.
    */
-  endSql(frame: TransactionFrame, how: "commit" | "rollback"): { statements: string[]; outcome: FrameOutcome } {
+  endSql(frame: TransactionFrame, how: "commit" | "rollback"): FrameEnd {
     const savepoint = frame.savepoint;
     if (!savepoint) {
       return how === "commit"
         ? { statements: [this.dialect.commit], outcome: "committed" }
         : { statements: [this.dialect.rollback], outcome: "rolled back" };
     }
-    if (how === "rollback" || (frame.aborted && this.isOutermostOfItsOwner(frame))) {
-      return { statements: [this.dialect.rollbackToSavepoint(savepoint)], outcome: "rolled back" };
-    }
-    return frame.aborted
-      ? { statements: [this.dialect.releaseSavepoint(savepoint)], outcome: "released" }
-      : { statements: [], outcome: "committed" };
+    const rollBack: FrameEnd = { statements: [this.dialect.rollbackToSavepoint(savepoint)], outcome: "rolled back" };
+    if (how === "rollback") return rollBack;
+    if (!frame.failed) return { statements: [], outcome: "committed" };
+    return {
+      statements: [this.dialect.releaseSavepoint(savepoint)],
+      outcome: "released",
+      ...(this.isOutermostOfItsOwner(frame) ? { ifFailed: rollBack } : {}),
+    };
   }
 
-  /** A statement failed on an engine that aborts the transaction: the innermost frame that is not the harness's is aborted. */
-  statementFailed(): void {
+  /**
+   * A statement `client` ran failed, on an engine that aborts the transaction: the innermost open
+   * frame is marked if the statement was part of it (see {@link needsStatementSavepoint}).
+   */
+  statementFailed(client: ConnectionClient): void {
     const frame = this.innermostOpenFrame();
-    if (frame && !frame.ambient) frame.aborted = true;
+    if (frame && !frame.ambient && frame.owner === client) frame.failed = true;
+  }
+
+  /**
+   * True when a statement of `client` is one production would run outside any transaction: the
+   * innermost open frame is the harness's, or another runner's transaction (whose flow `client`
+   * passes through: in production it has a connection of its own).
+   */
+  needsStatementSavepoint(client: ConnectionClient): boolean {
+    const frame = this.innermostOpenFrame();
+    return frame !== undefined && (frame.ambient || frame.owner !== client);
+  }
+
+  /**
+   * Releases the retained savepoints on top of the stack (the statements to run, holding the
+   * connection). The application is about to send its own `RELEASE` or `ROLLBACK TO`, which may
+   * remove them from the engine's stack behind the library's back.
+   */
+  releaseRetained(): string[] {
+    const retained = this.retainedOnTop();
+    if (retained === 0) return [];
+    const lowest = this.frames[this.frames.length - retained]!;
+    const release = this.dialect.releaseSavepoint(lowest.savepoint!);
+    for (const released of this.frames.splice(lowest.depth)) released.depth = -1;
+    return [release];
   }
 
   /**
@@ -241,9 +278,15 @@ export class SharedConnection {
     return undefined;
   }
 
-  /** True when the open frame below `frame` is the harness's: in production, `frame` is a BEGIN. */
+  /** True when the open frame below `frame` is not its owner's: in production, `frame` is a BEGIN. */
   private isOutermostOfItsOwner(frame: TransactionFrame): boolean {
-    return this.innermostOpenFrame(frame.depth)?.ambient ?? true;
+    return this.innermostOpenFrame(frame.depth)?.owner !== frame.owner;
+  }
+
+  private retainedOnTop(): number {
+    let retained = 0;
+    while (retained < this.frames.length && this.frames[this.frames.length - 1 - retained]!.isRetained) retained++;
+    return retained;
   }
 
   /**
@@ -256,14 +299,7 @@ export class SharedConnection {
    * replay all the tests before (measured: twice the time per test after 1,000 tests).
    */
   private place(frame: TransactionFrame): string[] {
-    const statements: string[] = [];
-    let retained = 0;
-    while (retained < this.frames.length && this.frames[this.frames.length - 1 - retained]!.isRetained) retained++;
-    if (retained >= MAX_RETAINED_SAVEPOINTS) {
-      const lowest = this.frames[this.frames.length - retained]!;
-      statements.push(this.dialect.releaseSavepoint(lowest.savepoint!));
-      for (const released of this.frames.splice(lowest.depth)) released.depth = -1;
-    }
+    const statements = this.retainedOnTop() >= MAX_RETAINED_SAVEPOINTS ? this.releaseRetained() : [];
     frame.depth = this.frames.length;
     this.frames.push(frame);
     statements.push(frame.savepoint ? this.dialect.savepoint(frame.savepoint) : this.dialect.begin);

@@ -3,7 +3,7 @@ import { TransactionNotStartedError } from "typeorm";
 import { enterNewFlow, currentFlow, type Flow } from "../connection/async-flow";
 import type { ConnectionClient } from "../connection/connection-client";
 import type { Lease } from "../connection/connection-lock";
-import type { TransactionFrame } from "../connection/shared-connection";
+import type { FrameEnd, TransactionFrame } from "../connection/shared-connection";
 import { QueryRunnerReleasedError } from "../errors/query-runner-released-error";
 import { ReplicaWriteError } from "../errors/replica-write-error";
 import { SharedReplicationError } from "../errors/shared-replication-error";
@@ -20,6 +20,21 @@ export type NativeRunnerClass = new (driver: Driver, mode: ReplicationMode) => Q
 const ASYNC_DISPOSE: symbol = Symbol.asyncDispose;
 const ISOLATION_LEVELS = new Set<string>(["READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"]);
 const RAW_TRANSACTION_CONTROL = /^\s*(BEGIN|START\s+TRANSACTION|BEGIN\s+TRANSACTION|COMMIT|ROLLBACK)\s*;?\s*$/i;
+// The application's own RELEASE or ROLLBACK TO, which may remove savepoints the library retains.
+const RAW_SAVEPOINT_END = /^\s*(RELEASE|ROLLBACK)\b/i;
+
+/** How {@link SharedReplicationQueryRunner.execute} runs a statement. */
+interface ExecuteOptions {
+  readonly kind: StatementKind;
+  /** May change data or the savepoint stack: deferred ambient frames are opened first. */
+  readonly write?: boolean;
+  /** Issued by the test harness: logged as internal. */
+  readonly internal?: boolean;
+  /** The application's own RELEASE or ROLLBACK TO: retained savepoints on top are released first. */
+  readonly endsSavepoints?: boolean;
+}
+
+const CONTROL: ExecuteOptions = { kind: "transaction" };
 
 /**
  * Builds the runner class for one driver: the driver's own runner (so every schema and query
@@ -132,26 +147,33 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
     override query(query: string, parameters?: unknown[]): Promise<any>;
     // Not async, so a statement costs one promise less; errors are returned as rejections all the same.
     override query(query: string, parameters?: unknown[], useStructuredResult?: boolean): Promise<any> {
-      if (this.isReleased) return Promise.reject(this.releasedError("query"));
-      const statement = classifyStatement(query);
-      if (statement === "transaction" && RAW_TRANSACTION_CONTROL.test(query)) return this.rawTransactionControl(query);
-      if (statement === "write" && this.role === "slave" && !context.allowReplicaWrites) {
-        return Promise.reject(new ReplicaWriteError(query, this.role, this.replicaIndex, this.runnerId));
+      try {
+        return this.dispatch(query, parameters, useStructuredResult);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      return this.execute(
-        query,
-        parameters,
-        useStructuredResult,
-        statement === "transaction" ? "transaction" : "data",
-        // A raw SAVEPOINT opens the test's savepoint first, so the application's sits above it.
-        statement !== "read",
-        false,
-      );
+    }
+
+    private dispatch(query: string, parameters: unknown[] | undefined, useStructuredResult: boolean | undefined): Promise<any> {
+      this.assertUsable("query");
+      const statement = classifyStatement(query);
+      if (statement === "write" && this.role === "slave" && !context.allowReplicaWrites) {
+        throw new ReplicaWriteError(query, this.role, this.replicaIndex, this.runnerId);
+      }
+      if (statement !== "transaction")
+        return this.execute(query, parameters, useStructuredResult, { kind: "data", write: statement === "write" });
+      if (RAW_TRANSACTION_CONTROL.test(query)) return this.rawTransactionControl(query);
+      // A raw SAVEPOINT opens the test's savepoint first, so the application's sits above it.
+      return this.execute(query, parameters, useStructuredResult, {
+        kind: "transaction",
+        write: true,
+        endsSavepoints: RAW_SAVEPOINT_END.test(query),
+      });
     }
 
     executeInternal(sql: string, kind: StatementKind = "transaction"): Promise<unknown> {
       this.assertUsable("query");
-      return this.execute(sql, undefined, false, kind, kind === "data", true);
+      return this.execute(sql, undefined, false, { kind, write: kind === "data", internal: true });
     }
 
     override async startTransaction(isolationLevel?: IsolationLevel): Promise<void> {
@@ -176,7 +198,7 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
         if (connection.hasDeferredFrames) await connection.openDeferredFrames(this.runControl);
         const { frame, statements } = connection.pushFrame(this, "application");
         try {
-          for (const sql of statements) await this.execute(sql, undefined, false, "transaction", false, false);
+          for (const sql of statements) await this.execute(sql, undefined, false, CONTROL);
         } catch (error) {
           connection.closeFrame(frame, "not opened");
           throw error;
@@ -210,12 +232,28 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       await this.broadcaster.broadcast(how === "commit" ? "BeforeTransactionCommit" : "BeforeTransactionRollback");
       const frame = this.ownFrames[this.ownFrames.length - 1]!;
       if (!frame.alive) throw new TransactionNotStartedError();
-      const { statements, outcome } = connection.endSql(frame, how);
-      for (const sql of statements) await this.execute(sql, undefined, false, "transaction", false, false);
-      connection.closeFrame(frame, outcome);
+      await this.endFrame(frame, connection.endSql(frame, how));
       this.ownFrames.pop();
       if (this.ownFrames.length === 0) this.endTransactionState();
       await this.broadcaster.broadcast(how === "commit" ? "AfterTransactionCommit" : "AfterTransactionRollback");
+    }
+
+    private async endFrame(frame: TransactionFrame, end: FrameEnd): Promise<void> {
+      try {
+        // A commit that sends nothing still waits for work nested in the transaction to end first.
+        if (end.statements.length === 0) await this.takeTurn();
+        for (const sql of end.statements) await this.execute(sql, undefined, false, CONTROL);
+      } catch (error) {
+        if (!end.ifFailed) throw error;
+        return this.endFrame(frame, end.ifFailed);
+      }
+      connection.closeFrame(frame, end.outcome);
+    }
+
+    /** Waits until this runner may use the connection, as a statement does, and lets it go again. */
+    private async takeTurn(): Promise<void> {
+      const lease = await connection.lock.acquire(this, "statement", currentFlow());
+      if (lease) connection.lock.release(lease);
     }
 
     private endTransactionState(): void {
@@ -239,18 +277,18 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       sql: string,
       parameters: unknown[] | undefined,
       structured: boolean | undefined,
-      kind: StatementKind,
-      write: boolean,
-      internal: boolean,
+      options: ExecuteOptions,
     ): Promise<any> {
+      const { kind, internal = false } = options;
       const started = performance.now();
       const flow = currentFlow();
       const now = connection.lock.tryAcquire(this, "statement", flow);
       const lease = now === false ? await connection.lock.acquire(this, "statement", flow) : now;
       if (lease) lease.sql = sql;
       try {
-        if (write && connection.hasDeferredFrames) await connection.openDeferredFrames(this.runControl);
-        if (context.statementSavepoints && kind === "data" && connection.inAmbientFrame) {
+        if (options.write && connection.hasDeferredFrames) await connection.openDeferredFrames(this.runControl);
+        if (options.endsSavepoints) for (const control of connection.releaseRetained()) await this.runControl(control);
+        if (context.statementSavepoints && kind === "data" && connection.needsStatementSavepoint(this)) {
           return await this.runUnderSavepoint(sql, parameters, structured, internal, started);
         }
         return await this.run(sql, parameters, structured, kind, internal, started);
@@ -261,8 +299,9 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
 
     /**
      * A failed statement aborts a Postgres transaction. One that production would have run on its
-     * own (not inside the application's transaction) gets a savepoint, so an expected error, such
-     * as a unique violation a test asserts on, undoes just that statement and the test goes on.
+     * own (directly in a test, or from another runner passing through an application transaction's
+     * flow) gets a savepoint, so an expected error, such as a unique violation a test asserts on,
+     * undoes just that statement and the test or the transaction goes on.
      * Like every ended savepoint it is retained, so a statement that succeeds costs one round trip
      * more, not two.
      */
@@ -286,8 +325,11 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
         return result;
       } catch (error) {
         const undo = connection.endSql(frame, "rollback");
-        for (const control of undo.statements) await this.runControl(control);
-        connection.closeFrame(frame, undo.outcome);
+        try {
+          for (const control of undo.statements) await this.runControl(control);
+        } finally {
+          connection.closeFrame(frame, undo.outcome);
+        }
         throw error;
       }
     }
@@ -315,7 +357,7 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
           : super.query(statement.sql, statement.parameters));
       } catch (failure) {
         // statementSavepoints: the engine aborts the transaction on error (see RunnerContext).
-        if (sent && context.statementSavepoints) connection.statementFailed();
+        if (sent && context.statementSavepoints) connection.statementFailed(this);
         const reported = context.statementError ? context.statementError(failure, statement.sql, statement.parameters) : failure;
         error = context.translateError ? context.translateError(reported, sql) : reported;
         throw error;

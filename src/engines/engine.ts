@@ -17,9 +17,11 @@ export interface Engine {
    */
   readonly persistent?: boolean;
   /**
-   * True when a failed statement aborts the whole transaction (Postgres): statements that run
-   * directly in a test's savepoint get a savepoint of their own, so an expected error does not
-   * poison the rest of the test. The default value is `false`.
+   * True when a failed statement aborts the whole transaction (Postgres): statements production
+   * would run outside any transaction (directly in a test, or from another runner inside an
+   * application transaction's flow) get a savepoint of their own, so an expected error does not
+   * poison the rest of the test, and a transaction's commit asks the engine whether it recovered
+   * from a failed statement. The default value is `false`.
    */
   readonly abortsTransactionOnError?: boolean;
   /** Identifies the database, for once-per-process schema creation of persistent engines. */

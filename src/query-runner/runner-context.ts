@@ -9,7 +9,7 @@ export interface RunnerContext {
   readonly connection: SharedConnection;
   readonly log: QueryLog;
   readonly allowReplicaWrites: boolean;
-  /** Give statements run directly in a harness frame a savepoint of their own (engines that abort transactions on error). */
+  /** The engine aborts transactions on error: statements production would autocommit get a savepoint of their own (see `Engine.abortsTransactionOnError`). */
   readonly statementSavepoints: boolean;
   /** Runners created and not yet released, for leak detection. */
   readonly openRunners: Set<ConnectionClient>;

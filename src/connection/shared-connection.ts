@@ -222,8 +222,7 @@ export class SharedConnection {
    * connection). The application is about to send its own `RELEASE` or `ROLLBACK TO`, which may
    * remove them from the engine's stack behind the library's back.
    */
-  releaseRetained(): string[] {
-    const retained = this.retainedOnTop();
+  releaseRetained(retained = this.retainedOnTop()): string[] {
     if (retained === 0) return [];
     const lowest = this.frames[this.frames.length - retained]!;
     const release = this.dialect.releaseSavepoint(lowest.savepoint!);
@@ -299,7 +298,8 @@ export class SharedConnection {
    * replay all the tests before (measured: twice the time per test after 1,000 tests).
    */
   private place(frame: TransactionFrame): string[] {
-    const statements = this.retainedOnTop() >= MAX_RETAINED_SAVEPOINTS ? this.releaseRetained() : [];
+    const retained = this.retainedOnTop();
+    const statements = retained >= MAX_RETAINED_SAVEPOINTS ? this.releaseRetained(retained) : [];
     frame.depth = this.frames.length;
     this.frames.push(frame);
     statements.push(frame.savepoint ? this.dialect.savepoint(frame.savepoint) : this.dialect.begin);

@@ -21,7 +21,7 @@ const ASYNC_DISPOSE: symbol = Symbol.asyncDispose;
 const ISOLATION_LEVELS = new Set<string>(["READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"]);
 const RAW_TRANSACTION_CONTROL = /^\s*(BEGIN|START\s+TRANSACTION|BEGIN\s+TRANSACTION|COMMIT|ROLLBACK)\s*;?\s*$/i;
 // The application's own RELEASE or ROLLBACK TO, which may remove savepoints the library retains.
-const RAW_SAVEPOINT_END = /^\s*(RELEASE|ROLLBACK)\b/i;
+const ENDS_SAVEPOINTS = /^\s*(RELEASE|ROLLBACK)\b/i;
 
 /** How {@link SharedReplicationQueryRunner.execute} runs a statement. */
 interface ExecuteOptions {
@@ -34,7 +34,13 @@ interface ExecuteOptions {
   readonly endsSavepoints?: boolean;
 }
 
+// Shared, so the statement path allocates no options object per query.
+const READ: ExecuteOptions = { kind: "data" };
+const WRITE: ExecuteOptions = { kind: "data", write: true };
 const CONTROL: ExecuteOptions = { kind: "transaction" };
+// A raw SAVEPOINT opens the test's savepoint first, so the application's sits above it.
+const RAW_SAVEPOINT: ExecuteOptions = { kind: "transaction", write: true };
+const RAW_SAVEPOINT_END: ExecuteOptions = { kind: "transaction", write: true, endsSavepoints: true };
 
 /**
  * Builds the runner class for one driver: the driver's own runner (so every schema and query
@@ -160,15 +166,9 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       if (statement === "write" && this.role === "slave" && !context.allowReplicaWrites) {
         throw new ReplicaWriteError(query, this.role, this.replicaIndex, this.runnerId);
       }
-      if (statement !== "transaction")
-        return this.execute(query, parameters, useStructuredResult, { kind: "data", write: statement === "write" });
+      if (statement !== "transaction") return this.execute(query, parameters, useStructuredResult, statement === "write" ? WRITE : READ);
       if (RAW_TRANSACTION_CONTROL.test(query)) return this.rawTransactionControl(query);
-      // A raw SAVEPOINT opens the test's savepoint first, so the application's sits above it.
-      return this.execute(query, parameters, useStructuredResult, {
-        kind: "transaction",
-        write: true,
-        endsSavepoints: RAW_SAVEPOINT_END.test(query),
-      });
+      return this.execute(query, parameters, useStructuredResult, ENDS_SAVEPOINTS.test(query) ? RAW_SAVEPOINT_END : RAW_SAVEPOINT);
     }
 
     executeInternal(sql: string, kind: StatementKind = "transaction"): Promise<unknown> {

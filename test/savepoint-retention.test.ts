@@ -20,6 +20,16 @@ describe("retained savepoints", () => {
   afterEach(() => dataSource.destroy());
 
   const items = () => dataSource.getRepository(Item);
+  /** Runs `body` inside a TestIsolation group, ending the group however `body` ends. */
+  const inGroup = async (body: (isolation: TestIsolation) => Promise<void>) => {
+    const isolation = new TestIsolation(dataSource);
+    await isolation.beginGroup();
+    try {
+      await body(isolation);
+    } finally {
+      await isolation.endGroup();
+    }
+  };
   const insertAndRollBack = (value: number) =>
     items()
       .manager.transaction(async (manager) => {
@@ -79,11 +89,9 @@ describe("retained savepoints", () => {
   });
 
   it("should cost a writing test one SAVEPOINT and one ROLLBACK TO, and leave every test an empty table", async () => {
-    const isolation = new TestIsolation(dataSource);
-    await isolation.beginGroup();
     const tests = 40;
     let inTests: string[] = [];
-    try {
+    await inGroup(async (isolation) => {
       for (let test = 1; test <= tests; test++) {
         await isolation.beginTest();
         expect(await values()).to.deep.equal([]);
@@ -93,9 +101,7 @@ describe("retained savepoints", () => {
         await isolation.endTest();
       }
       inTests = frameStatements();
-    } finally {
-      await isolation.endGroup();
-    }
+    });
     expect(await values()).to.deep.equal([]);
     const count = (pattern: RegExp) => inTests.filter((sql) => pattern.test(sql)).length;
     // Per test: its SAVEPOINT, the application transaction's, and one ROLLBACK TO; the rolled-back
@@ -106,9 +112,7 @@ describe("retained savepoints", () => {
   });
 
   it("should open a new savepoint for the next test when something wrote after the last rollback", async () => {
-    const isolation = new TestIsolation(dataSource);
-    await isolation.beginGroup();
-    try {
+    await inGroup(async (isolation) => {
       await isolation.beginTest();
       await items().insert({ value: 1 });
       await isolation.endTest();
@@ -120,18 +124,14 @@ describe("retained savepoints", () => {
       await isolation.beginTest();
       expect(await values()).to.deep.equal([100]);
       await isolation.endTest();
-    } finally {
-      await isolation.endGroup();
-    }
+    });
     expect(await values()).to.deep.equal([]);
   });
 
   // Inside a test the outer transaction is a savepoint whose commit sends nothing; it still waits its turn.
   it("should commit a transaction only after a nested one it started and did not await has ended", async () => {
-    const isolation = new TestIsolation(dataSource);
-    await isolation.beginGroup();
     const order: string[] = [];
-    try {
+    await inGroup(async (isolation) => {
       await isolation.beginTest();
       let inner: Promise<unknown> | undefined;
       await dataSource.transaction(async (manager) => {
@@ -149,9 +149,7 @@ describe("retained savepoints", () => {
       expect(order).to.deep.equal(["inner done", "outer committed"]);
       expect(await values()).to.deep.equal([1, 2, 3]);
       await isolation.endTest();
-    } finally {
-      await isolation.endGroup();
-    }
+    });
   });
 
   it("should stay in step with the engine when the application rolls back to a savepoint of its own", async () => {
@@ -170,9 +168,7 @@ describe("retained savepoints", () => {
   });
 
   it("should undo only the transactions that rolled back, around committed ones, inside a test", async () => {
-    const isolation = new TestIsolation(dataSource);
-    await isolation.beginGroup();
-    try {
+    await inGroup(async (isolation) => {
       await isolation.beginTest();
       await items().insert({ value: 1 });
       await insertAndRollBack(2);
@@ -184,8 +180,6 @@ describe("retained savepoints", () => {
       await isolation.beginTest();
       expect(await values()).to.deep.equal([]);
       await isolation.endTest();
-    } finally {
-      await isolation.endGroup();
-    }
+    });
   });
 });

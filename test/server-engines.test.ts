@@ -109,6 +109,8 @@ if (testServer)
     describe("expected errors inside a test", () => {
       const dataSource = createTestDataSource();
       useTransactionalTests(dataSource);
+      const authorNames = async () =>
+        (await dataSource.getRepository(Author).find({ order: { name: "ASC" } })).map((author) => author.name);
 
       it("should undo only the failing statement and let the test go on", async () => {
         const authors = dataSource.getRepository(Author);
@@ -160,7 +162,7 @@ if (testServer)
         await runner.manager.insert(Author, { name: "y" });
         await runner.commitTransaction();
         await runner.release();
-        expect((await authors.find({ order: { name: "ASC" } })).map((author) => author.name)).to.deep.equal(["dup", "x", "y"]);
+        expect(await authorNames()).to.deep.equal(["dup", "x", "y"]);
       });
 
       // In production the other runner's statement runs on a connection of its own and fails there alone.
@@ -176,7 +178,7 @@ if (testServer)
           expect(String(duplicate)).to.match(/duplicate|unique/i);
           await manager.insert(Author, { name: "y" });
         });
-        expect((await authors.find({ order: { name: "ASC" } })).map((author) => author.name)).to.deep.equal(["dup", "x", "y"]);
+        expect(await authorNames()).to.deep.equal(["dup", "x", "y"]);
       });
 
       it("should end an inner transaction of another runner that commits after a failed statement as the server does", async () => {
@@ -190,12 +192,10 @@ if (testServer)
             await inner.insert(Author, { name: "dup" }).catch(() => undefined);
           });
         });
-        const names = (await authors.find({ order: { name: "ASC" } })).map((author) => author.name);
-        expect(names).to.deep.equal(testServer === "postgres" ? ["dup", "outer"] : ["dup", "inner", "outer"]);
+        expect(await authorNames()).to.deep.equal(testServer === "postgres" ? ["dup", "outer"] : ["dup", "inner", "outer"]);
       });
 
       it("should fail a nested commit after a failed statement where the server does, and let the outer transaction go on", async () => {
-        const authors = dataSource.getRepository(Author);
         const runner = dataSource.createQueryRunner();
         await runner.startTransaction();
         await runner.manager.insert(Author, { name: "alice" });
@@ -214,7 +214,7 @@ if (testServer)
         await runner.manager.insert(Author, { name: "bob" });
         await runner.commitTransaction();
         await runner.release();
-        expect((await authors.find({ order: { name: "ASC" } })).map((author) => author.name)).to.deep.equal(["alice", "bob"]);
+        expect(await authorNames()).to.deep.equal(["alice", "bob"]);
       });
     });
 

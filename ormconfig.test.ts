@@ -4,11 +4,18 @@ import { SharedReplicationDataSource, type SharedReplicationSettings } from "./s
 import { blogEntities } from "./test/fixtures/blog-entities";
 
 /**
+ * The real server this run's tests use, from `TEST_SERVER` (`postgres` or `mariadb`); unset, the
+ * in-memory default. One suite, parameterised: `.ci/run` runs it once per engine.
+ */
+export const testServer = (process.env.TEST_SERVER || undefined) as "postgres" | "mariadb" | undefined;
+
+/**
  * The project's own test DataSource. `productionOptions` is what an application would use in
- * production: Postgres, one master and two replicas. The tests run it on the shared engine.
+ * production: Postgres (MariaDB in the MariaDB leg, which tests a MariaDB application), one master
+ * and two replicas. The tests run it on the shared engine.
  */
 export const productionOptions: DataSourceOptions = {
-  type: "postgres",
+  type: testServer === "mariadb" ? "mariadb" : "postgres",
   entities: blogEntities,
   replication: {
     master: { host: "primary.db.internal", username: "app", password: "secret", database: "blog" },
@@ -18,12 +25,6 @@ export const productionOptions: DataSourceOptions = {
     ],
   },
 };
-
-/**
- * The real server this run's tests use, from `TEST_SERVER` (`postgres` or `mariadb`); unset, the
- * in-memory default. One suite, parameterised: `.ci/run` runs it once per engine.
- */
-export const testServer = (process.env.TEST_SERVER || undefined) as "postgres" | "mariadb" | undefined;
 
 /** Connection settings of the machine's servers (trust auth / empty root password), for the server legs. */
 export function serverEngine(type: "postgres" | "mariadb", database = "suite") {

@@ -39,3 +39,5 @@ export { TestLeakError } from "./errors/test-leak-error";
 export type { TestLeak } from "./errors/test-leak-error";
 export { QueryAssertionError } from "./errors/query-assertion-error";
 export type { ExpectedQueries } from "./errors/query-assertion-error";
+export { UnsupportedDatabaseTypeError } from "./errors/unsupported-database-type-error";
+export { OPTION_NOT_HONOURED_WARNING } from "./data-source/option-classification";

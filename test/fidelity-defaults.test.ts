@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Column, Entity, PrimaryGeneratedColumn, type DataSourceOptions } from "typeorm";
+import { Column, Entity, Generated, PrimaryGeneratedColumn, type DataSourceOptions } from "typeorm";
 import { SharedReplicationDataSource, UnsupportedColumnDefaultError } from "../src";
 import { MyCart, MyOrder, Size, mysqlAppOptions } from "./fixtures/mysql-app-entities";
 import { PgDocument, Role, postgresAppOptions } from "./fixtures/postgres-app-entities";
@@ -16,6 +16,16 @@ class PgTicket {
   number!: number;
 }
 
+@Entity("numbered_ticket")
+class NumberedTicket {
+  @PrimaryGeneratedColumn("uuid")
+  id!: string;
+
+  @Column("int", { unique: true })
+  @Generated("increment")
+  number!: number;
+}
+
 /** Asserts `date` lies within [from, to], both widened to whole milliseconds. */
 function expectBetween(date: Date, from: number, to: number): void {
   expect(date).to.be.instanceOf(Date);
@@ -23,6 +33,38 @@ function expectBetween(date: Date, from: number, to: number): void {
 }
 
 describe("production fidelity: defaults and generated values", () => {
+  describe("Postgres sequences on a shared connection", () => {
+    let primary: SharedReplicationDataSource;
+    let secondary: SharedReplicationDataSource;
+
+    beforeEach(async () => {
+      primary = new SharedReplicationDataSource({ type: "postgres", entities: [NumberedTicket] });
+      secondary = new SharedReplicationDataSource({ type: "postgres", entities: [NumberedTicket] }, { shareConnectionWith: primary });
+      await primary.initialize();
+      await secondary.initialize();
+    });
+
+    afterEach(async () => {
+      await secondary.destroy();
+      await primary.destroy();
+    });
+
+    it("should number a sequence column from one sequence for every DataSource on the connection, without collisions", async () => {
+      const numbers: number[] = [];
+      for (const dataSource of [primary, secondary, primary, secondary])
+        numbers.push((await dataSource.getRepository(NumberedTicket).save({})).number);
+      expect(numbers).to.deep.equal([1, 2, 3, 4]);
+      expect(await secondary.getRepository(NumberedTicket).count()).to.equal(4);
+    });
+
+    it("should not move the sequence for a row inserted by raw SQL with an explicit value, as Postgres does", async () => {
+      await primary.getRepository(NumberedTicket).save({});
+      await secondary.query(`INSERT INTO numbered_ticket (id, number) VALUES ('00000000-0000-4000-8000-000000000001', 100)`);
+      expect((await primary.getRepository(NumberedTicket).save({})).number).to.equal(2);
+      expect((await secondary.getRepository(NumberedTicket).save({})).number).to.equal(3);
+    });
+  });
+
   describe("Postgres", () => {
     let dataSource: SharedReplicationDataSource;
 

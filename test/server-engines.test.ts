@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import Module from "node:module";
 import path from "node:path";
 import { promisify } from "node:util";
+import type { DataSourceOptions } from "typeorm";
 import { createTestDataSource, productionOptions, serverEngine, testServer } from "../ormconfig.test";
 import {
   EngineNotInstalledError,
@@ -17,9 +18,12 @@ import { Item } from "./fixtures/item-entity";
 const run = promisify(execFile);
 const root = path.resolve(__dirname, "..");
 
-function constructionError(settings: object): unknown {
+/** The guard tests' application: Postgres, as their unreachable engine, in every leg. */
+const postgresApplication = { ...productionOptions, type: "postgres" } as DataSourceOptions;
+
+function constructionError(settings: object, options: DataSourceOptions = postgresApplication): unknown {
   try {
-    new SharedReplicationDataSource(productionOptions, settings);
+    new SharedReplicationDataSource(options, settings);
   } catch (error) {
     return error;
   }
@@ -71,6 +75,22 @@ describe("test database guard", () => {
     expect(constructionError({ engine: { type: "oracle" } })).to.be.instanceOf(InvalidSettingsError);
   });
 
+  for (const [appType, serverType] of [
+    ["postgres", "mariadb"],
+    ["mysql", "postgres"],
+    ["sqlite", "postgres"],
+  ] as const) {
+    it(`should refuse to run a ${appType} application on a ${serverType} server, naming the engine setting`, () => {
+      const error = constructionError({ engine: { ...unreachable, type: serverType } }, {
+        ...productionOptions,
+        type: appType,
+      } as DataSourceOptions);
+      expect(error).to.be.instanceOf(InvalidSettingsError);
+      expect((error as InvalidSettingsError).setting).to.equal("engine");
+      expect((error as Error).message).to.contain(`"${appType}" application cannot run on a ${serverType} server`);
+    });
+  }
+
   for (const [type, packageName] of [
     ["postgres", "pg"],
     ["mariadb", "mysql2"],
@@ -83,7 +103,7 @@ describe("test database guard", () => {
         return load.call(this, request, ...rest);
       };
       try {
-        const error = constructionError({ engine: { type, host: "192.0.2.1" } });
+        const error = constructionError({ engine: { type, host: "192.0.2.1" } }, { ...productionOptions, type } as DataSourceOptions);
         expect(error).to.be.instanceOf(EngineNotInstalledError);
         expect((error as EngineNotInstalledError).installCommand).to.equal(`npm install --save-dev ${packageName}`);
       } finally {

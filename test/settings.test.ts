@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createTestDataSource, productionOptions } from "../ormconfig.test";
-import { InvalidSettingsError, SharedReplicationDataSource, type SharedReplicationSettings } from "../src";
+import { InvalidSettingsError, SharedReplicationDataSource, UnsupportedDatabaseTypeError, type SharedReplicationSettings } from "../src";
 
 function constructionError(options: unknown, settings?: unknown): unknown {
   try {
@@ -37,6 +37,26 @@ describe("settings", () => {
       const error = constructionError(options);
       expect(error).to.be.instanceOf(InvalidSettingsError);
       expect((error as Error).message).to.contain("DataSourceOptions");
+    });
+  }
+
+  const unsupportedTypes: [string, unknown, string][] = [
+    ["oracle", "oracle", "Only applications on Postgres, MySQL/MariaDB or SQLite"],
+    ["mssql", "mssql", "Only applications on Postgres, MySQL/MariaDB or SQLite"],
+    ["mongodb", "mongodb", "mongodb-memory-server"],
+    ["cockroachdb", "cockroachdb", "test against a CockroachDB server"],
+    ["a typo", "postgress", 'Did you mean "postgres"?'],
+    ["a missing type", undefined, 'Set "type" in the DataSource options'],
+  ];
+  for (const [what, type, advice] of unsupportedTypes) {
+    it(`should refuse ${what} in the constructor with UnsupportedDatabaseTypeError naming the type and what to do`, () => {
+      const error = constructionError({ ...productionOptions, type });
+      expect(error).to.be.instanceOf(UnsupportedDatabaseTypeError);
+      expect((error as UnsupportedDatabaseTypeError).name).to.equal("UnsupportedDatabaseTypeError");
+      expect((error as UnsupportedDatabaseTypeError).type).to.equal(type);
+      expect((error as UnsupportedDatabaseTypeError).supportedTypes).to.include.members(["postgres", "mysql", "mariadb", "sqlite"]);
+      expect((error as Error).message).to.contain(advice);
+      if (type !== undefined) expect((error as Error).message).to.contain(JSON.stringify(type));
     });
   }
 

@@ -54,10 +54,10 @@ describe("SharedReplicationDataSource", () => {
       }
     });
 
-    it("should default to one replica when the application has no replication", async () => {
+    it("should simulate no replica and not be replicated when the application has no replication", async () => {
       const plain = new SharedReplicationDataSource({ type: "postgres", host: "db", password: "x", entities: productionOptions.entities });
-      expect(plain.replicaCount).to.equal(1);
-      expect(plain.driver.isReplicated).to.equal(true);
+      expect(plain.replicaCount).to.equal(0);
+      expect(plain.driver.isReplicated).to.equal(false);
     });
 
     it("should let the replicas setting override the application's replica count", () => {

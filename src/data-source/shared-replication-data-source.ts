@@ -5,6 +5,7 @@ import type { Engine } from "../engines/engine";
 import { resolveEngine } from "../engines/resolve-engine";
 import { IncompatibleTypeOrmError } from "../errors/incompatible-typeorm-error";
 import { applyProductionFidelity } from "../fidelity/apply-fidelity";
+import { SequenceCounters } from "../fidelity/sequence-registry";
 import { QueryLog } from "../query-log/query-log";
 import { defineSharedQueryRunner, type NativeRunnerClass } from "../query-runner/define-shared-query-runner";
 import type { ConnectionClient } from "../connection/connection-client";
@@ -12,8 +13,11 @@ import type { RunnerContext } from "../query-runner/runner-context";
 import type { SharedQueryRunner } from "../query-runner/shared-query-runner";
 import { ReplicaSet } from "../replication/replica-set";
 import { internalsOf, registerInternals } from "./data-source-internals";
-import { portableOptions } from "./portable-options";
+import { innerApplicationOptions, warnNotHonoured } from "./option-classification";
 import { createSchemaOnce } from "../engines/server/test-database";
+import { isolationPolicy } from "../query-runner/isolation-policy";
+import type { IsolationLevel } from "../query-runner/shared-query-runner";
+import { runningTypeOrmLine } from "../typeorm/typeorm-line";
 import { resolveSettings, type SchemaStrategy, type SharedReplicationSettings } from "./shared-replication-settings";
 
 interface DriverSurface {
@@ -32,8 +36,12 @@ interface DriverSurface {
  * connection (FIFO); writes through replica runners are rejected as production replicas would; every
  * statement is recorded in {@link SharedReplicationDataSource.queryLog}.
  *
- * The application's entities, subscribers, migrations, naming strategy, entity prefix and logger
- * are kept; hosts, users, passwords and replica addresses are dropped and never used.
+ * Every option of the application is kept and honoured except those that say where the database is
+ * (hosts, users, passwords, URLs, pools, the database file, replica addresses), which are replaced
+ * by the engine's and never used; options of the production driver that the engine cannot honour
+ * emit an {@link OPTION_NOT_HONOURED_WARNING} warning. Replica runners are routed as TypeORM's
+ * driver for the application's `type` routes them: without `replication`, or with no slaves, they
+ * are served by the master.
  *
  * @example
  * ```ts
@@ -62,7 +70,8 @@ export class SharedReplicationDataSource extends DataSource {
     const primary = resolved.shareConnectionWith && internalsOf(resolved.shareConnectionWith);
     const engine = primary ? primary.engine : resolveEngine(resolved.engine, options);
     super(innerOptions(engine, options));
-    const fidelity = applyProductionFidelity(this, options);
+    const sequences = primary?.sequences ?? new SequenceCounters();
+    const fidelity = applyProductionFidelity(this, options, sequences);
     this.queryLog = new QueryLog(resolved.queryLogSize);
     this.replicaCount = resolved.replicas;
     this.readMode = resolved.defaultMode;
@@ -75,10 +84,15 @@ export class SharedReplicationDataSource extends DataSource {
       primary?.connection ??
       new SharedConnection(engine.dialect, resolved.connectionWaitTimeout, engine.physicalConnection?.(this.driver, native) ?? native);
     let runnerIds = 0;
+    const dataSourceLevel = runningTypeOrmLine().appliesDataSourceIsolationLevel
+      ? (options as { isolationLevel?: IsolationLevel }).isolationLevel
+      : undefined;
+    const isolation = isolationPolicy(resolved.family, dataSourceLevel, engine.persistent === true);
     const context: RunnerContext = {
       connection,
       log: this.queryLog,
       allowReplicaWrites: resolved.allowReplicaWrites,
+      isolation,
       statementSavepoints: engine.abortsTransactionOnError ?? false,
       openRunners: new Set<ConnectionClient>(),
       isolatedGroups: 0,
@@ -92,7 +106,8 @@ export class SharedReplicationDataSource extends DataSource {
     const replicas = new ReplicaSet(resolved.replicas);
     const primaryDriver = resolved.shareConnectionWith?.driver;
 
-    driver.isReplicated = true;
+    // As TypeORM's drivers: replicated when the options have `replication`, even with no slaves.
+    driver.isReplicated = resolved.replicated;
     driver.createQueryRunner = (mode: ReplicationMode = "master") =>
       new Runner(this.driver, mode, mode === "slave" ? replicas.next() : undefined);
     driver.connect = async () => {
@@ -105,6 +120,7 @@ export class SharedReplicationDataSource extends DataSource {
       engine,
       connection,
       context,
+      sequences,
       createHarnessRunner: () => {
         const runner = new Runner(this.driver, "master", undefined);
         context.openRunners.delete(runner);
@@ -119,10 +135,14 @@ export class SharedReplicationDataSource extends DataSource {
    * rolled back when the connection closes, so nothing a test does is ever committed.
    */
   override async initialize(): Promise<this> {
+    internalsOf(this)!.context.isolation.validateDataSourceLevel();
     await super.initialize();
     try {
       const internals = internalsOf(this)!;
       const tables = this.entityMetadatas.map((metadata) => metadata.tablePath).sort();
+      // The query-result cache table is part of the schema synchronize creates.
+      const cache = this.options.cache;
+      if (cache) tables.push(`cache:${(typeof cache === "object" && cache.tableName) || "query-result-cache"}`);
       await createSchemaOnce(internals.engine.persistent ? internals.engine.databaseKey : undefined, tables, () => this.createSchema());
       if (internals.engine.persistent) internals.connection.beginSession(internals.createHarnessRunner());
     } catch (error) {
@@ -164,8 +184,10 @@ export class SharedReplicationDataSource extends DataSource {
 
 // The schema is created by initialize() itself (once per process on a real server), never by TypeORM's flags.
 function innerOptions(engine: Engine, options: DataSourceOptions): DataSourceOptions {
+  const application = innerApplicationOptions(options, engine.driverType);
+  warnNotHonoured(String(options.type), engine.name, application);
   return {
-    ...engine.dataSourceOptions(portableOptions(options)),
+    ...engine.dataSourceOptions(application.options),
     synchronize: false,
     migrationsRun: false,
     dropSchema: false,

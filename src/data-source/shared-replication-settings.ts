@@ -3,7 +3,8 @@ import type { EngineName } from "../engines/resolve-engine";
 import type { ServerEngineSettings } from "../engines/server/server-engine-settings";
 import { InvalidSettingsError } from "../errors/invalid-settings-error";
 import type { SharedReplicationDataSource } from "./shared-replication-data-source";
-import { replicationShape } from "./portable-options";
+import { applicationFamily, type ApplicationFamily } from "./application-type";
+import { replicationShape } from "./replication-shape";
 
 /** How a SharedReplicationDataSource creates its schema. */
 export type SchemaStrategy = "synchronize" | "migrations" | "none";
@@ -19,8 +20,10 @@ export type SchemaStrategy = "synchronize" | "migrations" | "none";
 export interface SharedReplicationSettings {
   /**
    * How many replicas to simulate; replica runners are assigned to them round-robin.
-   * The default value is `replication.slaves.length` of the application's options, or 1 when
-   * they have no `replication`. 0 means replica runners are served by the master.
+   * The default value is `replication.slaves.length` of the application's options, or 0 when
+   * they have no `replication`. 0 means replica (`"slave"`) runners are served by the master and
+   * writes through them succeed, as TypeORM's drivers do without replicas; a positive count
+   * simulates that many replicas even if the production options have none.
    */
   readonly replicas?: number;
   /**
@@ -63,7 +66,11 @@ export interface SharedReplicationSettings {
 
 /** Settings with every default applied. */
 export interface ResolvedSettings {
+  /** The family of the application's `type`. */
+  readonly family: ApplicationFamily;
   readonly replicas: number;
+  /** The DataSource routes to replicas: the application's options have `replication`, or `replicas` simulates some. */
+  readonly replicated: boolean;
   readonly defaultMode: "master" | "slave";
   readonly allowReplicaWrites: boolean;
   readonly connectionWaitTimeout: number;
@@ -120,6 +127,7 @@ export function resolveSettings(options: unknown, settings: unknown): ResolvedSe
       throw new InvalidSettingsError(key, settings[key], `unknown setting. Known settings: ${[...KNOWN_SETTINGS].join(", ")}.`);
     }
   }
+  const family = applicationFamily(options.type);
   const shape = replicationShape(options as unknown as DataSourceOptions);
   const schema = settings.schema ?? (options.migrationsRun === true ? "migrations" : "synchronize");
   if (schema !== "synchronize" && schema !== "migrations" && schema !== "none") {
@@ -132,8 +140,11 @@ export function resolveSettings(options: unknown, settings: unknown): ResolvedSe
   if (shareWith !== undefined && !(typeof shareWith === "object" && shareWith !== null && "queryLog" in shareWith)) {
     throw new InvalidSettingsError("shareConnectionWith", shareWith, "expected another SharedReplicationDataSource.");
   }
+  const replicas = nonNegativeInteger("replicas", settings.replicas, shape.replicas ?? 0);
   return {
-    replicas: nonNegativeInteger("replicas", settings.replicas, shape.replicas ?? 1),
+    family,
+    replicas,
+    replicated: shape.replicas !== undefined || replicas > 0,
     defaultMode: shape.defaultMode,
     allowReplicaWrites: (settings.allowReplicaWrites as boolean | undefined) ?? false,
     connectionWaitTimeout: positiveInteger("connectionWaitTimeout", settings.connectionWaitTimeout, 5000),

@@ -1,7 +1,7 @@
 import type { DataSourceOptions, Driver, QueryRunner } from "typeorm";
 import type { PhysicalConnection } from "../connection/shared-connection";
 import type { TransactionDialect } from "../connection/transaction-dialect";
-import type { PortableOptions } from "../data-source/portable-options";
+import type { ApplicationOptions } from "../data-source/option-classification";
 
 /**
  * An inner database engine: where the one shared connection lives. Engines plug in through this
@@ -9,6 +9,12 @@ import type { PortableOptions } from "../data-source/portable-options";
  */
 export interface Engine {
   readonly name: string;
+  /**
+   * TypeORM's `type` of the driver the engine runs (`"sqlite"`, `"better-sqlite3"`, `"sqljs"`,
+   * `"postgres"`, `"mysql"`, `"mariadb"`): the application's driver options are passed only when
+   * it runs the production driver.
+   */
+  readonly driverType: string;
   readonly dialect: TransactionDialect;
   /**
    * True when the database outlives the DataSource (a real server): the schema is created once per
@@ -32,8 +38,8 @@ export interface Engine {
    * `connect()` / `disconnect()` (`native`).
    */
   physicalConnection?(driver: Driver, native: PhysicalConnection): PhysicalConnection;
-  /** TypeORM options that run the application's portable options on this engine. */
-  dataSourceOptions(portable: PortableOptions): DataSourceOptions;
+  /** TypeORM options that run the application's options (already sorted by the option classification) on this engine. */
+  dataSourceOptions(application: ApplicationOptions): DataSourceOptions;
   /** Points `driver` at the physical connection `owner` opened, instead of opening its own. */
   adoptConnection(driver: Driver, owner: Driver): void;
   /** Called for every runner right after it is constructed, e.g. to share per-connection state between runners. */

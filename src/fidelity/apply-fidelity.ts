@@ -13,7 +13,7 @@ import { productionProfileOf, type ProductionProfile } from "./production-profil
 import { explainEngineError } from "./production-sql";
 import { STORAGE_TYPES, STORAGE_WITH_LENGTH } from "./production-types";
 import { findChangedColumns, type SchemaDriver } from "./schema-diff";
-import { SequenceRegistry } from "./sequence-registry";
+import { SequenceRegistry, type SequenceCounters } from "./sequence-registry";
 
 /** The driver methods the fidelity layer wraps, checked before it touches them. */
 interface FidelityDriver extends SchemaDriver {
@@ -101,11 +101,16 @@ function storageFullType(column: TableColumn, native: (column: TableColumn) => s
  * DataSource's own driver instance and metadata: TypeORM's classes and other DataSources using the
  * same entities are untouched.
  *
+ * @param sequenceCounters the sequences of the connection the DataSource runs on.
  * @returns the statement hooks for the DataSource's runners, or `undefined` when the options are
  * not for a database whose behaviour is reproduced, or the engine is not SQLite (nothing is
  * installed then).
  */
-export function applyProductionFidelity(dataSource: DataSource, options: DataSourceOptions): StatementHooks | undefined {
+export function applyProductionFidelity(
+  dataSource: DataSource,
+  options: DataSourceOptions,
+  sequenceCounters: SequenceCounters,
+): StatementHooks | undefined {
   const profile = productionProfileOf(options);
   // A Postgres or MySQL server engine behaves as production already; only SQLite engines need the layer.
   if (!profile || !DriverUtils.isSQLiteFamily(dataSource.driver)) return undefined;
@@ -116,7 +121,7 @@ export function applyProductionFidelity(dataSource: DataSource, options: DataSou
   ) as unknown as FidelityDriver;
   const planner = new ColumnPlanner(profile);
   const isSequence = (column: ColumnMetadata) => column.isGenerated && (column.generationStrategy as string) === SEQUENCE_STRATEGY;
-  const sequences = new SequenceRegistry(isSequence);
+  const sequences = new SequenceRegistry(isSequence, sequenceCounters);
 
   driver.mappedDataTypes = { ...driver.mappedDataTypes, ...PRODUCTION_MAPPED_TYPES[profile.dialect] };
   driver.normalizeType = (column) => planner.planOf(column as ColumnMetadata)?.storage ?? native.normalizeType(column);

@@ -2,19 +2,39 @@ import type { EntityMetadata, EntitySubscriberInterface, InsertEvent, ObjectLite
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 
 /**
+ * The sequences of one connection, by table and column: like Postgres' sequences, they live with
+ * the database, so every DataSource sharing the connection numbers a column from the same one.
+ */
+export class SequenceCounters {
+  private readonly counters = new Map<string, number>();
+
+  next(tablePath: string, column: string): number {
+    const key = `${tablePath}\u0000${column}`;
+    const value = (this.counters.get(key) ?? 0) + 1;
+    this.counters.set(key, value);
+    return value;
+  }
+
+  /** Restarts the sequences of `tablePath`'s columns, as `TRUNCATE … RESTART IDENTITY` does. */
+  restart(tablePath: string): void {
+    for (const key of this.counters.keys()) if (key.startsWith(`${tablePath}\u0000`)) this.counters.delete(key);
+  }
+}
+
+/**
  * Postgres sequences (and MySQL AUTO_INCREMENT) for generated integer columns SQLite cannot number
  * itself: every one that is not the table's single-column primary key. Like a sequence, a counter
- * only goes up, and a rolled-back insert still uses its number.
+ * only goes up, a rolled-back insert still uses its number, and a row inserted with an explicit
+ * value leaves it where it was.
  */
 export class SequenceRegistry {
-  private readonly counters = new WeakMap<ColumnMetadata, number>();
-
-  constructor(private readonly isSequence: (column: ColumnMetadata) => boolean) {}
+  constructor(
+    private readonly isSequence: (column: ColumnMetadata) => boolean,
+    private readonly counters: SequenceCounters,
+  ) {}
 
   next(column: ColumnMetadata): number {
-    const value = (this.counters.get(column) ?? 0) + 1;
-    this.counters.set(column, value);
-    return value;
+    return this.counters.next(column.entityMetadata.tablePath, column.databaseName);
   }
 
   /**

@@ -6,7 +6,6 @@ import type { Lease } from "../connection/connection-lock";
 import type { FrameEnd, TransactionFrame } from "../connection/shared-connection";
 import { QueryRunnerReleasedError } from "../errors/query-runner-released-error";
 import { ReplicaWriteError } from "../errors/replica-write-error";
-import { SharedReplicationError } from "../errors/shared-replication-error";
 import type { StatementKind } from "../query-log/query-log-entry";
 import { classifyStatement } from "../replication/statement-classifier";
 import type { RunnerContext } from "./runner-context";
@@ -18,10 +17,12 @@ export type NativeRunnerClass = new (driver: Driver, mode: ReplicationMode) => Q
 // Typed as a plain symbol: 1.x's QueryRunner type declares the method (so it would need
 // `override`), 0.3's does not (where `override` is an error); the runner compiles against both.
 const ASYNC_DISPOSE: symbol = Symbol.asyncDispose;
-const ISOLATION_LEVELS = new Set<string>(["READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"]);
 const RAW_TRANSACTION_CONTROL = /^\s*(BEGIN|START\s+TRANSACTION|BEGIN\s+TRANSACTION|COMMIT|ROLLBACK)\s*;?\s*$/i;
 // The application's own RELEASE or ROLLBACK TO, which may remove savepoints the library retains.
 const ENDS_SAVEPOINTS = /^\s*(RELEASE|ROLLBACK)\b/i;
+// What TypeORM's transaction methods send besides BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE: the isolation level.
+const TRANSACTION_SETTING = /^\s*(SET\s+TRANSACTION\b|PRAGMA\s+read_uncommitted\b)/i;
+const NO_ROWS = (): unknown[] => [];
 
 /** How {@link SharedReplicationQueryRunner.execute} runs a statement. */
 interface ExecuteOptions {
@@ -71,6 +72,12 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
     private flow: Flow | undefined;
     private releasedReason: string | undefined;
     private nativeReleased = false;
+    /**
+     * Inside this runner's startTransaction/commitTransaction/rollbackTransaction: TypeORM's own
+     * implementations run and send their statements through `query()`, as on every TypeORM runner,
+     * and those statements are taken as the transaction protocol (see {@link protocolStatement}).
+     */
+    private controlling = 0;
 
     constructor(
       driver: Driver,
@@ -135,6 +142,7 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
         if (this.isTransactionActive && this.ownFrames.length > 0) {
           // Committing the outermost own frame ends the ones above it with it.
           this.ownFrames.splice(1);
+          this.depth = 1;
           await this.commitTransaction();
         }
       } finally {
@@ -144,6 +152,7 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
 
     fence(reason: string): void {
       this.endTransactionState();
+      this.depth = 0;
       Object.assign(this, { isReleased: true });
       this.releasedReason = reason;
       context.openRunners.delete(this);
@@ -163,7 +172,9 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
     private dispatch(query: string, parameters: unknown[] | undefined, useStructuredResult: boolean | undefined): Promise<any> {
       this.assertUsable("query");
       const statement = classifyStatement(query);
-      if (statement === "write" && this.role === "slave" && !context.allowReplicaWrites) {
+      if (this.controlling > 0 && (statement === "transaction" || TRANSACTION_SETTING.test(query))) return this.protocolStatement(query);
+      // Only a runner a replica serves is guarded: without replicas TypeORM serves "slave" runners from the master.
+      if (statement === "write" && this.replicaIndex !== undefined && !context.allowReplicaWrites) {
         throw new ReplicaWriteError(query, this.role, this.replicaIndex, this.runnerId);
       }
       if (statement !== "transaction") return this.execute(query, parameters, useStructuredResult, statement === "write" ? WRITE : READ);
@@ -176,66 +187,106 @@ export function defineSharedQueryRunner(Native: NativeRunnerClass, context: Runn
       return this.execute(sql, undefined, false, { kind, write: kind === "data", internal: true });
     }
 
+    /**
+     * TypeORM's own `startTransaction` runs, with its isolation-level rules and events, and sends
+     * `BEGIN`/`START TRANSACTION` or `SAVEPOINT typeorm_N` through `query()`, where
+     * {@link protocolStatement} opens the transaction on the shared connection.
+     */
     override async startTransaction(isolationLevel?: IsolationLevel): Promise<void> {
       this.assertUsable("startTransaction");
       const outermost = this.ownFrames.length === 0;
       // Synchronously, before the first await: the caller's continuation joins the new flow.
       const flow = outermost ? enterNewFlow() : this.flow;
-      if (isolationLevel !== undefined && !ISOLATION_LEVELS.has(isolationLevel)) {
-        if (outermost) flow?.end();
-        throw new SharedReplicationError(
-          `Unknown isolation level "${String(isolationLevel)}"; expected one of ${[...ISOLATION_LEVELS].join(", ")}.`,
-        );
-      }
-      Object.assign(this, { isTransactionActive: true });
+      let level: IsolationLevel | undefined;
       try {
-        await this.broadcaster.broadcast("BeforeTransactionStart");
-        if (outermost) {
-          this.flow = flow;
-          this.lease = await connection.lock.acquire(this, "transaction", flow);
-        }
-        // The test's savepoint must sit below the application's transaction.
-        if (connection.hasDeferredFrames) await connection.openDeferredFrames(this.runControl);
-        const { frame, statements } = connection.pushFrame(this, "application");
-        try {
-          for (const sql of statements) await this.execute(sql, undefined, false, CONTROL);
-        } catch (error) {
-          connection.closeFrame(frame, "not opened");
-          throw error;
-        }
-        this.ownFrames.push(frame);
+        level = context.isolation.levelFor(isolationLevel);
       } catch (error) {
-        if (outermost) this.endTransactionState();
+        if (outermost) flow?.end();
         throw error;
       }
-      await this.broadcaster.broadcast("AfterTransactionStart");
+      if (outermost) this.flow = flow;
+      this.controlling++;
+      try {
+        await super.startTransaction(level);
+      } catch (error) {
+        if (this.ownFrames.length === 0) this.endTransactionState();
+        throw error;
+      } finally {
+        this.controlling--;
+      }
     }
 
     override async commitTransaction(): Promise<void> {
-      await this.finishTransaction("commit");
+      await this.runProtocol("commitTransaction", () => super.commitTransaction());
     }
 
     override async rollbackTransaction(): Promise<void> {
-      await this.finishTransaction("rollback");
+      await this.runProtocol("rollbackTransaction", () => super.rollbackTransaction());
     }
 
     discardTransaction(): void {
       for (let i = this.ownFrames.length - 1; i >= 0; i--) {
         if (!this.ownFrames[i]!.alive) this.ownFrames.splice(i, 1);
       }
+      this.depth = this.ownFrames.length;
       if (this.ownFrames.length === 0) this.endTransactionState();
     }
 
-    private async finishTransaction(how: "commit" | "rollback"): Promise<void> {
-      this.assertUsable(how === "commit" ? "commitTransaction" : "rollbackTransaction");
-      if (!this.isTransactionActive || this.ownFrames.length === 0) throw new TransactionNotStartedError();
-      await this.broadcaster.broadcast(how === "commit" ? "BeforeTransactionCommit" : "BeforeTransactionRollback");
-      const frame = this.ownFrames[this.ownFrames.length - 1]!;
-      if (!frame.alive) throw new TransactionNotStartedError();
+    private async runProtocol(method: string, native: () => Promise<void>): Promise<void> {
+      this.assertUsable(method);
+      this.controlling++;
+      try {
+        await native();
+      } finally {
+        this.controlling--;
+      }
+    }
+
+    /** TypeORM's nesting depth (protected on its runners): 0 outside a transaction, 1 in it, 2 in a savepoint, … */
+    private get depth(): number {
+      return (this as unknown as { transactionDepth: number }).transactionDepth;
+    }
+
+    private set depth(value: number) {
+      (this as unknown as { transactionDepth: number }).transactionDepth = value;
+    }
+
+    /**
+     * A statement TypeORM's transaction methods sent through `query()`. The library runs the
+     * transaction on the shared connection itself (the test's savepoint sits below it, and its own
+     * savepoint names), so what it opens or ends is decided by this runner's frames, not by the
+     * statement's spelling. `SET TRANSACTION` is not sent: the engine's transaction below the
+     * application's is open already, and the level cannot change inside it.
+     */
+    private protocolStatement(sql: string): Promise<unknown> {
+      const keyword = /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase();
+      if (keyword === "BEGIN" || keyword === "START" || keyword === "SAVEPOINT") return this.openOwnFrame().then(NO_ROWS);
+      if (keyword === "COMMIT" || keyword === "RELEASE") return this.endOwnFrame("commit").then(NO_ROWS);
+      if (keyword === "ROLLBACK") return this.endOwnFrame("rollback").then(NO_ROWS);
+      if (keyword === "SET") return Promise.resolve([]);
+      return this.execute(sql, undefined, false, CONTROL);
+    }
+
+    private async openOwnFrame(): Promise<void> {
+      if (this.ownFrames.length === 0) this.lease = await connection.lock.acquire(this, "transaction", this.flow);
+      // The test's savepoint must sit below the application's transaction.
+      if (connection.hasDeferredFrames) await connection.openDeferredFrames(this.runControl);
+      const { frame, statements } = connection.pushFrame(this, "application");
+      try {
+        for (const sql of statements) await this.execute(sql, undefined, false, CONTROL);
+      } catch (error) {
+        connection.closeFrame(frame, "not opened");
+        throw error;
+      }
+      this.ownFrames.push(frame);
+    }
+
+    private async endOwnFrame(how: "commit" | "rollback"): Promise<void> {
+      const frame = this.ownFrames[this.ownFrames.length - 1];
+      if (!frame?.alive) throw new TransactionNotStartedError();
       await this.endFrame(frame, connection.endSql(frame, how));
       this.ownFrames.pop();
       if (this.ownFrames.length === 0) this.endTransactionState();
-      await this.broadcaster.broadcast(how === "commit" ? "AfterTransactionCommit" : "AfterTransactionRollback");
     }
 
     private async endFrame(frame: TransactionFrame, end: FrameEnd): Promise<void> {

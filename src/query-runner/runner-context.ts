@@ -3,12 +3,15 @@ import type { SharedConnection } from "../connection/shared-connection";
 import type { QueryLog } from "../query-log/query-log";
 import type { QueryRunner } from "typeorm";
 import type { EngineStatement } from "../fidelity/engine-statement";
+import type { IsolationPolicy } from "./isolation-policy";
 
 /** What every runner of one DataSource shares. */
 export interface RunnerContext {
   readonly connection: SharedConnection;
   readonly log: QueryLog;
   readonly allowReplicaWrites: boolean;
+  /** Isolation levels by the rules of the application's production type. */
+  readonly isolation: IsolationPolicy;
   /** The engine aborts transactions on error: statements production would autocommit get a savepoint of their own (see `Engine.abortsTransactionOnError`). */
   readonly statementSavepoints: boolean;
   /** Runners created and not yet released, for leak detection. */

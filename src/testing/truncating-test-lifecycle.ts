@@ -63,12 +63,14 @@ export class TruncatingTestLifecycle<TData = undefined> implements TestLifecycle
 
   /** Empties every entity table (views excluded). */
   async emptyTables(): Promise<void> {
-    const tables = this.dataSource.entityMetadatas
+    const tablePaths = this.dataSource.entityMetadatas
       .filter((metadata) => metadata.tableType !== "view" && metadata.tableType !== "entity-child")
-      .map((metadata) => this.dataSource.driver.escape(metadata.tablePath));
+      .map((metadata) => metadata.tablePath);
+    const tables = tablePaths.map((tablePath) => this.dataSource.driver.escape(tablePath));
     const runner = this.internals.createHarnessRunner();
     try {
       await this.internals.engine.emptyTables((sql) => runner.executeInternal(sql, "data"), [...new Set(tables)]);
+      for (const tablePath of tablePaths) this.internals.sequences.restart(tablePath);
     } finally {
       await runner.release();
     }

@@ -19,9 +19,9 @@ export type TypeOrmLineName = "0.3" | "1.x";
  * - **`Symbol.asyncDispose`.** 1.x runners commit any open transaction and release on `await using`.
  *   The shared runner defines its own on both lines: it ends the runner's own transaction and
  *   releases it, and never touches the test's ambient transaction below.
- * - **Isolation levels.** 1.x validates `isolationLevel` against `driver.supportedIsolationLevels`
- *   (SQLite knows only two). The inner options never carry the application's `isolationLevel`, and
- *   the shared runner's `startTransaction` accepts the four standard levels, as production servers do.
+ * - **Isolation levels.** 1.x has a DataSource-level `isolationLevel` option, validated by
+ *   `initialize()` and applied by every `startTransaction()` without a level of its own; 0.3 has
+ *   none. See {@link TypeOrmLine.appliesDataSourceIsolationLevel} and `isolationPolicy`.
  * - **Type-only exports.** The library imports TypeORM values only from the package root, which both
  *   lines export as values (1.x's `index.mjs` re-exports the CommonJS build, so `instanceof` holds
  *   across import styles); everything else is `import type`.
@@ -35,6 +35,8 @@ export interface TypeOrmLine {
   hasDriver(type: string): boolean;
   /** Whether the running TypeORM has the lock mode `mode` (`setLock()`, find options' `lock`). */
   hasLockMode(mode: LockMode): boolean;
+  /** Whether the running TypeORM has and applies the DataSource option `isolationLevel` (1.x). */
+  readonly appliesDataSourceIsolationLevel: boolean;
 }
 
 /** The lock modes of `setLock()` and find options' `lock` on either line. */
@@ -77,6 +79,7 @@ export function typeOrmLineOf(version: string): TypeOrmLine {
     version,
     hasDriver: (type) => !missing.drivers.includes(type),
     hasLockMode: (mode) => !missing.lockModes.includes(mode),
+    appliesDataSourceIsolationLevel: name === "1.x",
   };
 }
 

@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from "typeorm";
+import { applicationFamily } from "../../data-source/application-type";
 import { InvalidSettingsError } from "../../errors/invalid-settings-error";
 import { MysqlEngine } from "../mysql/mysql-engine";
 import { PostgresEngine } from "../postgres/postgres-engine";
@@ -32,6 +33,18 @@ export function createServerEngine(settings: ServerEngineSettings, options: Data
       "engine",
       settings,
       `engine.type must be "postgres", "mysql" or "mariadb", got ${JSON.stringify(settings.type)}.`,
+    );
+  }
+  const family = applicationFamily(options.type);
+  const engineFamily = settings.type === "postgres" ? "postgres" : "mysql";
+  if (family !== engineFamily) {
+    throw new InvalidSettingsError(
+      "engine",
+      settings,
+      `a ${JSON.stringify(options.type)} application cannot run on a ${settings.type} server: TypeORM would write SQL for ${settings.type}, not for your production database. ` +
+        (family === "sqlite"
+          ? "Leave engine unset to run on in-memory SQLite."
+          : `Use engine.type ${family === "postgres" ? '"postgres"' : '"mysql" or "mariadb"'}, or leave engine unset to run on SQLite with production fidelity.`),
     );
   }
   const prefix = settings.testDatabasePrefix ?? "test_";

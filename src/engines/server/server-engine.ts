@@ -1,7 +1,7 @@
 import type { DataSourceOptions, Driver } from "typeorm";
 import type { PhysicalConnection } from "../../connection/shared-connection";
 import type { TransactionDialect } from "../../connection/transaction-dialect";
-import type { PortableOptions } from "../../data-source/portable-options";
+import type { ApplicationOptions } from "../../data-source/option-classification";
 import type { Engine } from "../engine";
 import { forgetTestDatabase, guardTestDatabase, prepareTestDatabaseOnce } from "./test-database";
 
@@ -57,14 +57,18 @@ export abstract class ServerEngine implements Engine {
     return `${this.settings.type}://${this.settings.host}:${this.settings.port}/${this.settings.database}`;
   }
 
+  get driverType(): string {
+    return this.settings.type;
+  }
+
   /** The test database's name. */
   get database(): string {
     return this.settings.database;
   }
 
-  dataSourceOptions(portable: PortableOptions): DataSourceOptions {
+  dataSourceOptions(application: ApplicationOptions): DataSourceOptions {
     const { type, host, port, username, password, database } = this.settings;
-    return { ...portable, ...this.driverOptions(), type, host, port, username, password, database } as DataSourceOptions;
+    return { ...application, ...this.driverOptions(), type, host, port, username, password, database } as DataSourceOptions;
   }
 
   physicalConnection(driver: Driver, native: PhysicalConnection): PhysicalConnection {

@@ -1,6 +1,6 @@
 import type { DataSourceOptions, Driver } from "typeorm";
 import { standardTransactionDialect } from "../../connection/transaction-dialect";
-import type { PortableOptions } from "../../data-source/portable-options";
+import type { ApplicationOptions } from "../../data-source/option-classification";
 import { EngineNotSupportedError } from "../../errors/engine-not-supported-error";
 import { runningTypeOrmLine } from "../../typeorm/typeorm-line";
 import type { Engine } from "../engine";
@@ -20,7 +20,7 @@ export abstract class SqliteFamilyEngine implements Engine {
   readonly name: InMemoryEngine["name"];
   readonly dialect = standardTransactionDialect;
   protected readonly driverPackage: unknown;
-  private readonly driverType: string;
+  readonly driverType: string;
 
   /**
    * @throws EngineNotSupportedError when the running TypeORM has no driver for this engine.
@@ -39,8 +39,8 @@ export abstract class SqliteFamilyEngine implements Engine {
     this.driverPackage = loadDriverPackage(name, engine.packageName);
   }
 
-  dataSourceOptions(portable: PortableOptions): DataSourceOptions {
-    return { ...portable, ...this.inMemoryDatabase(), type: this.driverType, driver: this.driverPackage } as DataSourceOptions;
+  dataSourceOptions(application: ApplicationOptions): DataSourceOptions {
+    return { ...application, ...this.inMemoryDatabase(), type: this.driverType, driver: this.driverPackage } as DataSourceOptions;
   }
 
   /** The driver options that select a private in-memory database. */

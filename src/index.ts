@@ -41,3 +41,7 @@ export { QueryAssertionError } from "./errors/query-assertion-error";
 export type { ExpectedQueries } from "./errors/query-assertion-error";
 export { UnsupportedDatabaseTypeError } from "./errors/unsupported-database-type-error";
 export { OPTION_NOT_HONOURED_WARNING } from "./data-source/option-classification";
+export { TestEndedError } from "./errors/test-ended-error";
+export { DataSourceNotInitializedError } from "./errors/data-source-not-initialized-error";
+export { DataSourceDestroyedError } from "./errors/data-source-destroyed-error";
+export { TransactionAbortedError } from "./errors/transaction-aborted-error";

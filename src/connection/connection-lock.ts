@@ -30,9 +30,9 @@ interface Waiter {
   readonly client: ConnectionClient;
   readonly kind: Lease["kind"];
   readonly flow: Flow | undefined;
+  readonly since: number;
   readonly resolve: (lease: Lease | undefined) => void;
   readonly reject: (error: Error) => void;
-  timer?: NodeJS.Timeout;
 }
 
 /**
@@ -42,11 +42,18 @@ interface Waiter {
  * Leases form a stack. A transaction lease is held until the transaction ends; the holder's own
  * statements, and those of flows nested in its flow, pass through. A nested flow that opens a
  * transaction pushes a lease of its own, so two nested siblings still take turns with each other.
- * Everyone else waits, in arrival order, at most `timeoutMs`.
+ * Everyone else waits, in arrival order.
+ *
+ * `timeoutMs` bounds how long one holder keeps the connection while others wait: a stuck or
+ * forgotten transaction, or a flow awaiting work that waits for it. It does not bound how long a
+ * queue takes to drain: every time the connection changes hands, the holder's clock starts again,
+ * as a production pool's queue of quick statements never times out.
  */
 export class ConnectionLock {
   private readonly leases: Lease[] = [];
   private readonly waiters: Waiter[] = [];
+  /** The outermost lease, watched while others wait for it, and since when it blocks them. */
+  private watched: { lease: Lease; since: number; timer: NodeJS.Timeout } | undefined;
 
   constructor(private readonly timeoutMs: number) {}
 
@@ -67,15 +74,8 @@ export class ConnectionLock {
     const now = this.tryAcquire(client, kind, flow);
     if (now !== false) return Promise.resolve(now);
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { client, kind, flow, resolve, reject };
-      const startedAt = Date.now();
-      waiter.timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        const holding = this.holder ? this.holder.describe() : "No runner holds it now.";
-        reject(new ConnectionWaitTimeoutError(Date.now() - startedAt, client.describe(), holding));
-      }, this.timeoutMs);
-      waiter.timer.unref?.();
-      this.waiters.push(waiter);
+      this.waiters.push({ client, kind, flow, since: Date.now(), resolve, reject });
+      this.watch();
     });
   }
 
@@ -95,9 +95,18 @@ export class ConnectionLock {
       const waiter = this.waiters[i]!;
       if (!matches(waiter.client)) continue;
       this.waiters.splice(i, 1);
-      clearTimeout(waiter.timer);
       waiter.reject(error(waiter.client));
     }
+    this.watch();
+  }
+
+  /**
+   * Forgets every lease and fails every waiter with `error` (the connection is closing): nothing
+   * waits for a holder that will never release, and the next user starts with a free connection.
+   */
+  reset(error: (client: ConnectionClient) => Error): void {
+    this.leases.length = 0;
+    this.rejectWaiters(() => true, error);
   }
 
   /** Ends `lease` and every lease nested in it, then lets the next waiters in. */
@@ -115,6 +124,14 @@ export class ConnectionLock {
   }
 
   private admitWaiters(): void {
+    try {
+      this.admitNext();
+    } finally {
+      this.watch();
+    }
+  }
+
+  private admitNext(): void {
     for (let i = 0; i < this.waiters.length; ) {
       const waiter = this.waiters[i]!;
       const holder = this.holder;
@@ -123,7 +140,6 @@ export class ConnectionLock {
         continue;
       }
       this.waiters.splice(i, 1);
-      clearTimeout(waiter.timer);
       if (waiter.kind === "statement" && holder) {
         waiter.resolve(undefined);
         continue;
@@ -131,6 +147,32 @@ export class ConnectionLock {
       waiter.resolve(this.push(waiter.client, waiter.kind, waiter.flow));
       return;
     }
+  }
+
+  /**
+   * Keeps one timer on the outermost lease while anyone waits: it fires `timeoutMs` after that
+   * lease started blocking them, unless the connection changed hands before.
+   */
+  private watch(): void {
+    const holder = this.leases[0];
+    if (this.watched && (this.watched.lease !== holder || this.waiters.length === 0)) {
+      clearTimeout(this.watched.timer);
+      this.watched = undefined;
+    }
+    if (this.watched || !holder || this.waiters.length === 0) return;
+    const timer = setTimeout(() => this.timeOut(holder), this.timeoutMs);
+    timer.unref?.();
+    this.watched = { lease: holder, since: Date.now(), timer };
+  }
+
+  /** `holder` kept the connection for `timeoutMs` while others waited: they give up, naming it. */
+  private timeOut(holder: Lease): void {
+    this.watched = undefined;
+    if (this.leases[0] !== holder) return this.watch();
+    const holding = this.holder!.describe();
+    const waiters = this.waiters.splice(0);
+    const now = Date.now();
+    for (const waiter of waiters) waiter.reject(new ConnectionWaitTimeoutError(now - waiter.since, waiter.client.describe(), holding));
   }
 }
 

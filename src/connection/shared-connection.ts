@@ -59,6 +59,12 @@ export class TransactionFrame {
    * (Postgres), unless the application recovered with its own savepoint: its end asks the engine.
    */
   failed = false;
+  /**
+   * A statement its owner ran in it failed, in a Postgres application on an engine that does not
+   * abort transactions itself (SQLite): until the owner rolls back, its statements fail as
+   * production's would (see `TransactionAbortedError`).
+   */
+  aborted = false;
 
   constructor(
     readonly owner: ConnectionClient,
@@ -106,30 +112,57 @@ export class SharedConnection {
     this.lock = new ConnectionLock(lockTimeoutMs);
   }
 
+  /** True while more than one DataSource uses the connection. */
+  get isShared(): boolean {
+    return this.members > 1;
+  }
+
+  /** True while the physical connection is open. */
+  get isOpen(): boolean {
+    return this.members > 0;
+  }
+
   /** A DataSource starts using the connection; the first one opens it. */
   async attach(): Promise<void> {
     if (this.members === 0) await this.physical.open();
     this.members++;
   }
 
-  /** A DataSource stops using the connection; the last one closes it. */
-  async detach(): Promise<void> {
+  /**
+   * A DataSource stops using the connection; the last one closes it. Everything that lived on the
+   * connection ends with it: transactions, turns and waiters (which fail with `closed`). The test
+   * harness's frames still running (a group, a test) are deferred again, so if the connection is
+   * opened again inside them, what runs afterwards is still rolled back when they end.
+   */
+  async detach(closed: (client: ConnectionClient) => Error): Promise<void> {
     this.members--;
     if (this.members > 0) return;
+    const harness = [...this.frames.filter((frame) => frame.ambient && frame.alive && frame !== this.session), ...this.deferred];
+    for (const frame of this.frames) {
+      frame.depth = -1;
+      if (!frame.ambient && frame.alive) {
+        frame.alive = false;
+        frame.owner.discardTransaction();
+      }
+    }
     this.frames.length = 0;
     this.deferred.length = 0;
+    this.deferred.push(...harness.filter((frame) => frame !== this.session));
     // The server rolls the session transaction back when the connection closes.
     this.session = undefined;
+    this.lock.reset(closed);
     await this.physical.close();
   }
 
   /**
    * Opens (lazily, like every ambient frame) the session transaction a persistent database runs
-   * in, once per physical connection, so nothing is ever committed to it.
+   * in, once per physical connection, so nothing is ever committed to it. It goes below every
+   * other deferred frame: a test group's, deferred again when the connection was closed under it.
    */
   beginSession(owner: ConnectionClient): void {
     if (this.session?.alive) return;
-    this.session = this.deferAmbientFrame(owner);
+    this.session = new TransactionFrame(owner, "ambient");
+    this.deferred.unshift(this.session);
   }
 
   /** The frames currently open, outermost first (retained ones left out). */
@@ -205,6 +238,12 @@ export class SharedConnection {
   statementFailed(client: ConnectionClient): void {
     const frame = this.innermostOpenFrame();
     if (frame && !frame.ambient && frame.owner === client) frame.failed = true;
+  }
+
+  /** A statement `client` ran failed: its transaction is aborted, as in Postgres (see {@link TransactionFrame.aborted}). */
+  abortTransactionOf(client: ConnectionClient): void {
+    const frame = this.innermostOpenFrame();
+    if (frame && frame.kind === "application" && frame.owner === client) frame.aborted = true;
   }
 
   /**

@@ -8,8 +8,10 @@ import { applyProductionFidelity } from "../fidelity/apply-fidelity";
 import { SequenceCounters } from "../fidelity/sequence-registry";
 import { QueryLog } from "../query-log/query-log";
 import { defineSharedQueryRunner, type NativeRunnerClass } from "../query-runner/define-shared-query-runner";
-import type { ConnectionClient } from "../connection/connection-client";
-import type { RunnerContext } from "../query-runner/runner-context";
+import type { ExecutorRunner } from "../executor/runner-state";
+import type { DataSourceLifecycle, RunnerContext } from "../query-runner/runner-context";
+import { StatementExecutor } from "../executor/statement-executor";
+import { DataSourceDestroyedError } from "../errors/data-source-destroyed-error";
 import type { SharedQueryRunner } from "../query-runner/shared-query-runner";
 import { ReplicaSet } from "../replication/replica-set";
 import { internalsOf, registerInternals } from "./data-source-internals";
@@ -88,13 +90,17 @@ export class SharedReplicationDataSource extends DataSource {
       ? (options as { isolationLevel?: IsolationLevel }).isolationLevel
       : undefined;
     const isolation = isolationPolicy(resolved.family, dataSourceLevel, engine.persistent === true);
+    let lifecycle: DataSourceLifecycle = "new";
     const context: RunnerContext = {
       connection,
+      family: resolved.family,
+      emulatesAbort: resolved.family === "postgres" && !engine.abortsTransactionOnError,
+      lifecycle: () => lifecycle,
       log: this.queryLog,
       allowReplicaWrites: resolved.allowReplicaWrites,
       isolation,
       statementSavepoints: engine.abortsTransactionOnError ?? false,
-      openRunners: new Set<ConnectionClient>(),
+      openRunners: new Set<ExecutorRunner>(),
       isolatedGroups: 0,
       nextRunnerId: () => ++runnerIds,
       lastRunnerId: () => runnerIds,
@@ -102,7 +108,8 @@ export class SharedReplicationDataSource extends DataSource {
       statementError: engine.statementError?.bind(engine),
       ...fidelity,
     };
-    const Runner = defineSharedQueryRunner(Native, context);
+    const executor = new StatementExecutor(connection, context);
+    const Runner = defineSharedQueryRunner(Native, executor, context);
     const replicas = new ReplicaSet(resolved.replicas);
     const primaryDriver = resolved.shareConnectionWith?.driver;
 
@@ -111,18 +118,31 @@ export class SharedReplicationDataSource extends DataSource {
     driver.createQueryRunner = (mode: ReplicationMode = "master") =>
       new Runner(this.driver, mode, mode === "slave" ? replicas.next() : undefined);
     driver.connect = async () => {
-      await connection.attach();
-      if (primaryDriver) engine.adoptConnection(this.driver, primaryDriver);
+      const before = lifecycle;
+      // Open already while connecting: server drivers ask the server for its version through a runner.
+      lifecycle = "open";
+      try {
+        await connection.attach();
+        if (primaryDriver) engine.adoptConnection(this.driver, primaryDriver);
+      } catch (error) {
+        lifecycle = before;
+        throw error;
+      }
     };
-    driver.disconnect = () => connection.detach();
+    driver.disconnect = async () => {
+      lifecycle = "destroyed";
+      await connection.detach(() => new DataSourceDestroyedError("A statement was waiting for the shared connection when it closed"));
+    };
 
     registerInternals(this, {
       engine,
       connection,
       context,
+      executor,
       sequences,
       createHarnessRunner: () => {
         const runner = new Runner(this.driver, "master", undefined);
+        runner.state.harness = true;
         context.openRunners.delete(runner);
         return runner;
       },
@@ -150,6 +170,18 @@ export class SharedReplicationDataSource extends DataSource {
       throw error;
     }
     return this;
+  }
+
+  /**
+   * Closes the DataSource as TypeORM does, after ending everything it has on the shared
+   * connection: statements waiting for it fail with `DataSourceDestroyedError`, its runners' open
+   * transactions are rolled back (the connection may outlive it, shared with another DataSource),
+   * and its runners are fenced. The last DataSource on a connection closes it; a test group still
+   * running keeps its isolation if the DataSource is initialized again.
+   */
+  override async destroy(): Promise<void> {
+    if (this.isInitialized) await internalsOf(this)!.executor.closeRunners();
+    await super.destroy();
   }
 
   private async createSchema(): Promise<void> {

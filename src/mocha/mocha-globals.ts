@@ -4,7 +4,7 @@ type Hook = (fn: (this: MochaContext) => unknown) => void;
 
 /** The part of mocha's hook context the adapters use. */
 export interface MochaContext {
-  currentTest?: { fn?: MochaTestFunction };
+  currentTest?: { fn?: MochaTestFunction; title?: string };
 }
 
 export type MochaTestFunction = ((this: unknown) => unknown) | ((this: unknown, done: (error?: unknown) => void) => unknown);

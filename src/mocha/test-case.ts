@@ -79,7 +79,14 @@ export abstract class TestCase<TData = any> {
       // A test that timed out is still running; end its isolation so the next test starts clean.
       afterEach(() => endTestAfterEach(lifecycle));
       after(() => lifecycle?.endGroup());
-      for (const method of testMethodNames(Case)) {
+      const methods = testMethodNames(Case);
+      if (methods.length === 0) {
+        process.emitWarning(
+          `typeorm-shared-replication: ${Case.name}.register() found no test methods: name each test method "test…" (for example testCreatesOrder).`,
+          { code: "TYPEORM_SHARED_REPLICATION_NO_TESTS" },
+        );
+      }
+      for (const method of methods) {
         it(method, () => runTest(Case, method, lifecycle!));
       }
     });
@@ -87,19 +94,21 @@ export abstract class TestCase<TData = any> {
 }
 
 async function runTest(Case: TestCaseClass, method: string, lifecycle: TestLifecycle<unknown>): Promise<void> {
-  const testId = await lifecycle.beginTest();
+  const testId = await lifecycle.beginTest(`${Case.name}.${method}`);
   const instance = new Case() as TestCase & Record<string, () => unknown>;
   instance.dataSource = Case.dataSource!;
   instance.testData = lifecycle.testData;
   let failure: { error: unknown } | undefined;
   try {
-    await instance.setUp();
-    try {
-      await instance[method]!();
-    } finally {
-      await instance.tearDown();
-    }
-    await lifecycle.assertNoLeaks();
+    await lifecycle.runInTest(testId, async () => {
+      await instance.setUp();
+      try {
+        await instance[method]!();
+      } finally {
+        await instance.tearDown();
+      }
+    });
+    await lifecycle.assertNoLeaks(testId);
   } catch (error) {
     failure = { error };
   }

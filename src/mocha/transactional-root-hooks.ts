@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import { TestIsolation, type TestIsolationOptions } from "../testing/test-isolation";
 import { endTestAfterEach } from "./end-test-after-each";
 import type { MochaContext } from "./mocha-globals";
-import { checkAfterCurrentTest } from "./wrap-current-test";
+import { wrapCurrentTest } from "./wrap-current-test";
 
 /** Mocha's root hook object (`exports.mochaHooks`). */
 export interface TransactionalRootHooks {
@@ -31,8 +31,7 @@ export function transactionalRootHooks<TData = undefined>(
   return {
     beforeAll: () => isolation.beginGroup(),
     async beforeEach(this: MochaContext) {
-      await isolation.beginTest();
-      checkAfterCurrentTest(this, () => isolation.assertNoLeaks());
+      wrapCurrentTest(this, isolation, await isolation.beginTest(this.currentTest?.title));
     },
     afterEach: () => endTestAfterEach(isolation),
     afterAll: () => isolation.endGroup(),

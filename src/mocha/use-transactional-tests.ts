@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import { TestIsolation, type TestIsolationOptions } from "../testing/test-isolation";
-import { checkAfterCurrentTest } from "./wrap-current-test";
+import { wrapCurrentTest } from "./wrap-current-test";
 import { endTestAfterEach } from "./end-test-after-each";
 import { mochaGlobals, type MochaContext } from "./mocha-globals";
 
@@ -38,8 +38,7 @@ export function useTransactionalTests<TData = undefined>(
   const isolation = new TestIsolation(dataSource, options);
   before(() => isolation.beginGroup());
   beforeEach(async function (this: MochaContext) {
-    await isolation.beginTest();
-    checkAfterCurrentTest(this, () => isolation.assertNoLeaks());
+    wrapCurrentTest(this, isolation, await isolation.beginTest(this.currentTest?.title));
   });
   afterEach(() => endTestAfterEach(isolation));
   after(() => isolation.endGroup());

@@ -1,13 +1,25 @@
-import type { ConnectionClient } from "../connection/connection-client";
+import type { ExecutorRunner } from "../executor/runner-state";
 import type { SharedConnection } from "../connection/shared-connection";
 import type { QueryLog } from "../query-log/query-log";
 import type { QueryRunner } from "typeorm";
 import type { EngineStatement } from "../fidelity/engine-statement";
 import type { IsolationPolicy } from "./isolation-policy";
+import type { ApplicationFamily } from "../data-source/application-type";
+
+/** Where a DataSource is in its life: `"new"` until it first connects, `"destroyed"` after `destroy()`. */
+export type DataSourceLifecycle = "new" | "open" | "destroyed";
 
 /** What every runner of one DataSource shares. */
 export interface RunnerContext {
   readonly connection: SharedConnection;
+  /** The family of the application's production `type`: which spellings and behaviours of SQL apply. */
+  readonly family: ApplicationFamily;
+  /**
+   * A Postgres application on an engine that does not abort transactions on error (SQLite): the
+   * executor makes a failed statement abort its transaction, as production Postgres does.
+   */
+  readonly emulatesAbort: boolean;
+  lifecycle(): DataSourceLifecycle;
   readonly log: QueryLog;
   readonly allowReplicaWrites: boolean;
   /** Isolation levels by the rules of the application's production type. */
@@ -15,7 +27,7 @@ export interface RunnerContext {
   /** The engine aborts transactions on error: statements production would autocommit get a savepoint of their own (see `Engine.abortsTransactionOnError`). */
   readonly statementSavepoints: boolean;
   /** Runners created and not yet released, for leak detection. */
-  readonly openRunners: Set<ConnectionClient>;
+  readonly openRunners: Set<ExecutorRunner>;
   /**
    * TestIsolation groups running on this DataSource. While there is one, runners record where
    * they were created, for leak reports; elsewhere nothing reads it, and capturing a stack costs

@@ -1,7 +1,7 @@
 /** What a statement does, as far as replication and rollback care. */
 export type StatementClass = "read" | "write" | "transaction";
 
-const TRANSACTION_KEYWORDS = new Set(["BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"]);
+const TRANSACTION_KEYWORDS = new Set(["BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"]);
 // SET/RESET change session settings, which replicas accept and savepoints do not need to undo.
 const READ_KEYWORDS = new Set(["SELECT", "VALUES", "SHOW", "DESCRIBE", "DESC", "TABLE", "SET", "RESET"]);
 const MAY_LOCK_OR_WRITE = /\b(FOR|INTO|LOCK)\b/i;

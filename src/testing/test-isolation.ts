@@ -7,6 +7,7 @@ import { SharedReplicationError } from "../errors/shared-replication-error";
 import { TestLeakError, type TestLeak } from "../errors/test-leak-error";
 import type { SharedReplicationQueryRunner } from "../query-runner/define-shared-query-runner";
 import { deepCopy } from "./deep-copy";
+import { TestScope } from "./test-scope";
 import type { TestLifecycle } from "./test-lifecycle";
 
 /** Options of {@link TestIsolation}. */
@@ -24,6 +25,10 @@ export interface TestIsolationOptions<TData> {
 }
 
 const ENDED = "the test that created it ended";
+/** How many event-loop turns a leak check waits, at most, for the test's statements still in flight. */
+const SETTLE_TURNS = 1000;
+/** The `code` of the warning for a test hook that runs after the DataSource was destroyed. */
+export const HOOK_ORDER_WARNING = "TYPEORM_SHARED_REPLICATION_HOOK_ORDER";
 
 /**
  * The framework-neutral rollback core: a transaction per group of tests, a savepoint per test,
@@ -46,6 +51,7 @@ const ENDED = "the test that created it ended";
 export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
   private groupFrame: TransactionFrame | undefined;
   private testFrame: TransactionFrame | undefined;
+  private scope: TestScope | undefined;
   private harness: SharedReplicationQueryRunner | undefined;
   private data: TData | undefined;
   private dataCopy: { value: TData } | undefined;
@@ -115,15 +121,29 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
   /**
    * Opens the test's savepoint (lazily: no statement until the test first writes).
    *
-   * @returns the test's id, for `endTest(id)`.
+   * @param title the test's title, for errors about its late work. The default value is `undefined`.
+   * @returns the test's id, for `runInTest(id, body)`, `assertNoLeaks(id)` and `endTest(id)`.
    */
-  async beginTest(): Promise<number> {
+  async beginTest(title?: string): Promise<number> {
     if (!this.groupFrame || !this.harness) throw new SharedReplicationError("beginTest() needs beginGroup() first.");
     if (this.testFrame) throw new SharedReplicationError("beginTest() was called twice; call endTest() first.");
     this.runnersBeforeTest = this.internals.context.lastRunnerId();
     this.testFrame = this.internals.connection.deferAmbientFrame(this.harness);
     this.dataCopy = undefined;
-    return ++this.testId;
+    this.scope = new TestScope(++this.testId, title);
+    return this.testId;
+  }
+
+  /**
+   * Runs `body` (the test's own function) in the test's async scope: everything it starts belongs
+   * to the test, and once the test ended, statements of that work fail with `TestEndedError`
+   * instead of running inside the next test. Test-framework adapters wrap each test body with it.
+   *
+   * @param testId the id `beginTest()` returned; for any other test, `body` runs unscoped.
+   */
+  runInTest<T>(testId: number, body: () => T): T {
+    const scope = this.scope;
+    return scope && scope.testId === testId ? scope.run(body) : body();
   }
 
   /**
@@ -131,10 +151,19 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
    * connection first); otherwise does nothing and `endTest()` rolls back later. Adapters call it at
    * the end of the test body, so a leak fails that test rather than an after-each hook.
    *
+   * Statements the test still has in flight (siblings of a rejected `Promise.all`) settle first, so
+   * only runners that really stay open are reported.
+   *
+   * @param testId the id `beginTest()` returned; a check that comes late, for a test that already
+   *   ended (a timed-out one), does nothing. The default value is the current test.
    * @throws TestLeakError when the test leaked and `failOnLeaks` is on (the default).
    */
-  async assertNoLeaks(): Promise<void> {
-    if (this.testFrame && this.collectLeaks(this.testFrame).length > 0) await this.endTest();
+  async assertNoLeaks(testId?: number): Promise<void> {
+    if (!this.testFrame || (testId !== undefined && testId !== this.testId)) return;
+    await this.settle();
+    if (this.testFrame && (testId === undefined || testId === this.testId) && this.collectLeaks(this.testFrame).length > 0) {
+      await this.endTest(this.testId);
+    }
   }
 
   /**
@@ -151,6 +180,9 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
     if (!frame || (testId !== undefined && testId !== this.testId)) return;
     this.testFrame = undefined;
     this.dataCopy = undefined;
+    this.scope?.end();
+    if (this.destroyedUnderneath("endTest()")) return;
+    await this.settle();
     const leaks = this.collectLeaks(frame);
     await this.rollBack(frame, new Set(leaks.map((leak) => leak.client)));
     if (leaks.length > 0 && this.options.failOnLeaks !== false) {
@@ -165,6 +197,13 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
     if (this.testFrame) await this.endTest().catch(() => undefined);
     this.groupFrame = undefined;
     this.internals.context.isolatedGroups--;
+    if (this.destroyedUnderneath("endGroup()")) {
+      this.internals.connection.closeFrame(frame, "not opened");
+      this.harness = undefined;
+      this.data = undefined;
+      this.initializedHere = false;
+      return;
+    }
     await this.rollBack(frame, new Set());
     await this.harness?.release();
     this.harness = undefined;
@@ -187,9 +226,47 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
     );
     for (const open of openTransactions) leaks.push(describe("transaction", open.owner));
     for (const runner of this.internals.context.openRunners) {
-      if (runner.runnerId > this.runnersBeforeTest && !leaks.some((leak) => leak.client === runner)) leaks.push(describe("runner", runner));
+      // A runner an earlier test's late work created is that test's: its statements are refused.
+      const ofThisTest = runner.state.scope === undefined || runner.state.scope.testId === this.testId;
+      if (runner.runnerId > this.runnersBeforeTest && ofThisTest && !leaks.some((leak) => leak.client === runner)) {
+        leaks.push(describe("runner", runner));
+      }
     }
     return leaks;
+  }
+
+  /**
+   * Lets the statements of runners still open settle: each turn waits until no statement is
+   * executing, then one turn of the event loop, so work queued behind it (siblings of a rejected
+   * `Promise.all`, TypeORM releasing their runners) can finish. Bounded: work that waits for
+   * something that never comes is a leak, reported as such.
+   */
+  private async settle(): Promise<void> {
+    const connection = this.internals.connection;
+    for (let turn = 0; turn < SETTLE_TURNS && this.hasWorkInFlight(); turn++) {
+      await connection.whenIdle();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private hasWorkInFlight(): boolean {
+    for (const runner of this.internals.context.openRunners) if (runner.state.pending > 0) return true;
+    return false;
+  }
+
+  /**
+   * True when the DataSource was destroyed under the running group (for example by a NestJS
+   * `app.close()` in a hook that ran before this one): there is nothing left to roll back, and the
+   * hook order is worth a warning.
+   */
+  private destroyedUnderneath(hook: string): boolean {
+    if (this.internals.context.lifecycle() !== "destroyed") return false;
+    process.emitWarning(
+      `typeorm-shared-replication: TestIsolation.${hook} ran after the SharedReplicationDataSource was destroyed; nothing was left to roll back. ` +
+        "Destroy the DataSource (or close the app that owns it) in a hook that runs after the library's: register it after useTransactionalTests / transactionalRootHooks.",
+      { code: HOOK_ORDER_WARNING },
+    );
+    return true;
   }
 
   private async rollBack(frame: TransactionFrame, leaked: Set<ConnectionClient>): Promise<void> {

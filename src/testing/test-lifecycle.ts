@@ -7,10 +7,12 @@ export interface TestLifecycle<TData> {
   /** What `setUpTestData` returned, as the current test sees it. */
   readonly testData: TData;
   beginGroup(): Promise<void>;
-  /** @returns the test's id, for `endTest(id)`. */
-  beginTest(): Promise<number>;
+  /** @returns the test's id, for `runInTest(id, body)`, `assertNoLeaks(id)` and `endTest(id)`. */
+  beginTest(title?: string): Promise<number>;
+  /** Runs the test's body in its async scope; see {@link TestIsolation.runInTest}. */
+  runInTest<T>(testId: number, body: () => T): T;
   /** Checks at the end of the test body; see {@link TestIsolation.assertNoLeaks}. */
-  assertNoLeaks(): Promise<void>;
+  assertNoLeaks(testId?: number): Promise<void>;
   endTest(testId?: number): Promise<void>;
   endGroup(): Promise<void>;
 }

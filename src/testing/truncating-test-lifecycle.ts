@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from "typeorm";
 import { internalsOf, type DataSourceInternals } from "../data-source/data-source-internals";
 import { SharedReplicationError } from "../errors/shared-replication-error";
 import type { TestLifecycle } from "./test-lifecycle";
+import { TestScope } from "./test-scope";
 
 /** Options of {@link TruncatingTestLifecycle}. */
 export interface TruncatingTestLifecycleOptions<TData> {
@@ -17,6 +18,7 @@ export interface TruncatingTestLifecycleOptions<TData> {
 export class TruncatingTestLifecycle<TData = undefined> implements TestLifecycle<TData> {
   private data: TData | undefined;
   private testId = 0;
+  private scope: TestScope | undefined;
   private inTest = false;
   private initializedHere = false;
   private readonly internals: DataSourceInternals;
@@ -40,10 +42,17 @@ export class TruncatingTestLifecycle<TData = undefined> implements TestLifecycle
     this.initializedHere = true;
   }
 
-  async beginTest(): Promise<number> {
+  async beginTest(title?: string): Promise<number> {
     this.inTest = true;
     if (this.options.setUpTestData) this.data = await this.options.setUpTestData(this.dataSource.manager);
-    return ++this.testId;
+    this.scope = new TestScope(++this.testId, title);
+    return this.testId;
+  }
+
+  /** Runs the test's body in its async scope: work it leaves running fails once the test ended, instead of committing into the next. */
+  runInTest<T>(testId: number, body: () => T): T {
+    const scope = this.scope;
+    return scope && scope.testId === testId ? scope.run(body) : body();
   }
 
   async assertNoLeaks(): Promise<void> {}
@@ -52,6 +61,7 @@ export class TruncatingTestLifecycle<TData = undefined> implements TestLifecycle
     if (!this.inTest || (testId !== undefined && testId !== this.testId)) return;
     this.inTest = false;
     this.data = undefined;
+    this.scope?.end();
     await this.emptyTables();
   }
 

@@ -1,0 +1,576 @@
+import { QueryFailedError, TransactionNotStartedError } from "typeorm";
+import { currentFlow, enterNewFlow } from "../connection/async-flow";
+import type { Lease } from "../connection/connection-lock";
+import type { FrameEnd, SharedConnection, TransactionFrame } from "../connection/shared-connection";
+import { DataSourceDestroyedError } from "../errors/data-source-destroyed-error";
+import { DataSourceNotInitializedError } from "../errors/data-source-not-initialized-error";
+import { QueryRunnerReleasedError } from "../errors/query-runner-released-error";
+import { ReplicaWriteError } from "../errors/replica-write-error";
+import { TestEndedError } from "../errors/test-ended-error";
+import { TransactionAbortedError } from "../errors/transaction-aborted-error";
+import type { StatementKind } from "../query-log/query-log-entry";
+import type { RunnerContext } from "../query-runner/runner-context";
+import { classifyStatement } from "../replication/statement-classifier";
+import { readTransactionControl, type TransactionControl } from "../sql/transaction-control";
+import { currentTestScope } from "../testing/test-scope";
+import type { ExecutorRunner } from "./runner-state";
+
+/** How {@link StatementExecutor.execute} runs a statement. */
+interface ExecuteOptions {
+  readonly kind: StatementKind;
+  /** May change data or the savepoint stack: deferred ambient frames are opened first. */
+  readonly write?: boolean;
+  /** Issued by the test harness: logged as internal, never guarded or scoped. */
+  readonly internal?: boolean;
+  /** The application's own RELEASE or ROLLBACK TO: retained savepoints on top are released first. */
+  readonly endsSavepoints?: boolean;
+}
+
+// Shared, so the statement path allocates no options object per query.
+const READ: ExecuteOptions = { kind: "data" };
+const WRITE: ExecuteOptions = { kind: "data", write: true };
+const CONTROL: ExecuteOptions = { kind: "transaction" };
+// The application's own SAVEPOINT opens the test's savepoint first, so the application's sits above it.
+const RAW_SAVEPOINT: ExecuteOptions = { kind: "transaction", write: true };
+const RAW_SAVEPOINT_END: ExecuteOptions = { kind: "transaction", write: true, endsSavepoints: true };
+// What TypeORM's transaction methods send besides transaction control: the isolation level.
+const TRANSACTION_SETTING = /^\s*(SET\s+TRANSACTION\b|PRAGMA\s+read_uncommitted\b)/i;
+const NO_ROWS = (): unknown[] => [];
+
+/** A stream a driver's runner opened (pg-query-stream, mysql2): what the executor listens to and ends. */
+export interface DriverStream {
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  destroy?(error?: Error): unknown;
+}
+
+/**
+ * The one path to the shared connection. Every statement of every runner of a DataSource comes
+ * through here, whatever sent it: `query()`, TypeORM's own transaction methods, raw transaction
+ * control in any spelling, `stream()`, and the test harness's savepoints. It owns what each needs:
+ * the lifecycle and test-scope checks, the replica write guard, the turn on the connection, the
+ * transaction frames (opened and ended here, never reported back), the engine call and the log.
+ */
+export class StatementExecutor {
+  constructor(
+    readonly connection: SharedConnection,
+    private readonly context: RunnerContext,
+  ) {}
+
+  /**
+   * A statement sent through a runner's `query()`. Not async, so a statement costs one promise
+   * less; synchronous failures are returned as rejections all the same.
+   */
+  query(runner: ExecutorRunner, sql: string, parameters: unknown[] | undefined, structured: boolean | undefined): Promise<any> {
+    try {
+      this.assertUsable(runner, "query", sql);
+      const statement = classifyStatement(sql);
+      if (runner.state.controlling > 0 && (statement === "transaction" || TRANSACTION_SETTING.test(sql))) return this.protocol(runner, sql);
+      if (statement === "transaction") {
+        const reading = readTransactionControl(sql, this.context.family);
+        if (reading) return this.applicationControl(runner, reading.control, reading.accepted, sql, parameters, structured);
+      }
+      // Only a runner a replica serves is guarded: without replicas TypeORM serves "slave" runners from the master.
+      if (statement === "write" && runner.replicaIndex !== undefined && !this.context.allowReplicaWrites) {
+        throw new ReplicaWriteError(sql, runner.role, runner.replicaIndex, runner.runnerId);
+      }
+      return this.execute(runner, sql, parameters, structured, statement === "write" ? WRITE : statement === "read" ? READ : RAW_SAVEPOINT);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** A statement of the test harness's own: logged as internal, never guarded or scoped. */
+  internal(runner: ExecutorRunner, sql: string, kind: StatementKind): Promise<unknown> {
+    if (!this.connection.isOpen) return Promise.reject(new DataSourceDestroyedError("The test harness tried to run a statement"));
+    return this.execute(runner, sql, undefined, false, { kind, write: kind === "data", internal: true });
+  }
+
+  /**
+   * Runs one of TypeORM's own transaction methods (`fn`) of `runner`: the statements it sends
+   * through `query()` are taken as the transaction protocol (see {@link protocol}).
+   */
+  async controlled(runner: ExecutorRunner, method: string, fn: () => Promise<void>): Promise<void> {
+    this.assertUsable(runner, method);
+    runner.state.controlling++;
+    try {
+      await fn();
+    } finally {
+      runner.state.controlling--;
+    }
+  }
+
+  /**
+   * Before TypeORM's `startTransaction` runs: the flow of the runner's transaction starts here,
+   * synchronously, so the caller's continuation joins it.
+   */
+  enterTransactionFlow(runner: ExecutorRunner): void {
+    if (runner.state.ownFrames.length === 0) runner.state.flow = enterNewFlow();
+  }
+
+  /**
+   * A statement TypeORM's transaction methods sent through `query()`. The library runs the
+   * transaction on the shared connection itself (the test's savepoint sits below it, with savepoint
+   * names of its own), so what it opens or ends is decided by the runner's frames, not by the
+   * statement's spelling. `SET TRANSACTION` is not sent: the engine's transaction below the
+   * application's is open already, and the level cannot change inside it.
+   */
+  private protocol(runner: ExecutorRunner, sql: string): Promise<unknown> {
+    const keyword = /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase();
+    if (keyword === "BEGIN" || keyword === "START" || keyword === "SAVEPOINT") return this.openOwnFrame(runner).then(NO_ROWS);
+    if (keyword === "COMMIT" || keyword === "RELEASE") return this.endOwnFrame(runner, "commit", false).then(NO_ROWS);
+    if (keyword === "ROLLBACK") return this.endOwnFrame(runner, "rollback", false).then(NO_ROWS);
+    if (keyword === "SET") return Promise.resolve([]);
+    return this.execute(runner, sql, undefined, false, CONTROL);
+  }
+
+  /**
+   * Transaction control the application sent itself, in any spelling its production database
+   * accepts: always the application's own transaction on this runner, never the test's. BEGIN,
+   * COMMIT and ROLLBACK behave as production's server does where there is nothing to begin or end.
+   */
+  private applicationControl(
+    runner: ExecutorRunner,
+    control: TransactionControl,
+    accepted: boolean,
+    sql: string,
+    parameters: unknown[] | undefined,
+    structured: boolean | undefined,
+  ): Promise<unknown> {
+    const family = this.context.family;
+    if (!accepted) {
+      throw new QueryFailedError(
+        sql,
+        parameters,
+        new Error(
+          `syntax error: ${family === "mysql" ? "MySQL" : family === "postgres" ? "Postgres" : "SQLite"} does not accept this transaction control statement`,
+        ),
+      );
+    }
+    const state = runner.state;
+    const inTransaction = state.ownFrames.length > 0;
+    switch (control.kind) {
+      case "begin":
+        if (!inTransaction) {
+          state.flow = enterNewFlow();
+          return this.openOwnFrame(runner).then(
+            () => this.settleRaw(runner),
+            (error) => this.failRawBegin(runner, error),
+          );
+        }
+        // Postgres: a WARNING, nothing changes. MySQL: an implicit COMMIT, then a new transaction.
+        if (family === "postgres") return Promise.resolve([]);
+        if (family === "mysql")
+          return this.endOwnFrame(runner, "commit", true).then(() =>
+            this.applicationControl(runner, control, accepted, sql, parameters, structured),
+          );
+        throw new QueryFailedError(sql, parameters, new Error("SQLITE_ERROR: cannot start a transaction within a transaction"));
+      case "commit":
+      case "rollback":
+        if (inTransaction) return this.endOwnFrame(runner, control.kind, true).then(() => this.settleRaw(runner));
+        // Postgres: a WARNING ("there is no transaction in progress"); MySQL: nothing to do.
+        if (family !== "sqlite") return Promise.resolve([]);
+        throw new QueryFailedError(sql, parameters, new Error(`SQLITE_ERROR: cannot ${control.kind} - no transaction is active`));
+      case "rollback-to":
+        if (this.context.emulatesAbort) for (const frame of state.ownFrames) frame.aborted = false;
+        return this.execute(runner, sql, parameters, structured, RAW_SAVEPOINT_END);
+      case "release":
+        return this.execute(runner, sql, parameters, structured, RAW_SAVEPOINT_END);
+      case "savepoint":
+        return this.execute(runner, sql, parameters, structured, RAW_SAVEPOINT);
+    }
+  }
+
+  private settleRaw(runner: ExecutorRunner): unknown[] {
+    const depth = runner.state.ownFrames.length;
+    runner.setTransactionState(depth > 0, depth);
+    return [];
+  }
+
+  private failRawBegin(runner: ExecutorRunner, error: unknown): never {
+    if (runner.state.ownFrames.length === 0) this.endTransactionState(runner);
+    throw error;
+  }
+
+  private async openOwnFrame(runner: ExecutorRunner): Promise<void> {
+    const state = runner.state;
+    if (this.context.emulatesAbort && this.isAborted(runner)) throw new TransactionAbortedError("SAVEPOINT", undefined);
+    const outermost = state.ownFrames.length === 0;
+    if (outermost) state.lease = await this.acquire(runner, "transaction", state.flow, "startTransaction");
+    try {
+      // The test's savepoint must sit below the application's transaction.
+      if (this.connection.hasDeferredFrames) await this.connection.openDeferredFrames(this.controlStatement(runner));
+      const { frame, statements } = this.connection.pushFrame(runner, "application");
+      try {
+        for (const sql of statements) await this.execute(runner, sql, undefined, false, CONTROL);
+      } catch (error) {
+        this.connection.closeFrame(frame, "not opened");
+        throw error;
+      }
+      state.ownFrames.push(frame);
+    } catch (error) {
+      if (outermost) this.endTransactionState(runner);
+      throw error;
+    }
+  }
+
+  /**
+   * Ends the runner's innermost own frame, or with `whole` its outermost (a raw `COMMIT` or
+   * `ROLLBACK` ends the whole transaction, savepoints included, as on a server).
+   */
+  private async endOwnFrame(runner: ExecutorRunner, how: "commit" | "rollback", whole: boolean): Promise<void> {
+    const state = runner.state;
+    if (whole) state.ownFrames.splice(1);
+    const frame = state.ownFrames[state.ownFrames.length - 1];
+    if (!frame?.alive) throw new TransactionNotStartedError();
+    let end = this.connection.endSql(frame, how);
+    if (how === "commit" && frame.aborted) {
+      // Postgres: RELEASE in an aborted transaction fails; its COMMIT rolls back and reports success.
+      if (state.ownFrames.length > 1) throw new TransactionAbortedError(`RELEASE SAVEPOINT`, undefined);
+      end = this.connection.endSql(frame, "rollback");
+    }
+    await this.endFrame(runner, frame, end);
+    state.ownFrames.pop();
+    if (state.ownFrames.length === 0) this.endTransactionState(runner);
+  }
+
+  private async endFrame(runner: ExecutorRunner, frame: TransactionFrame, end: FrameEnd): Promise<void> {
+    try {
+      // A commit that sends nothing still waits for work nested in the transaction to end first.
+      if (end.statements.length === 0) await this.takeTurn(runner);
+      for (const sql of end.statements) await this.execute(runner, sql, undefined, false, CONTROL);
+    } catch (error) {
+      if (!end.ifFailed) throw error;
+      return this.endFrame(runner, frame, end.ifFailed);
+    }
+    this.connection.closeFrame(frame, end.outcome);
+  }
+
+  /** Waits until `runner` may use the connection, as a statement does, and lets it go again. */
+  private async takeTurn(runner: ExecutorRunner): Promise<void> {
+    const lease = await this.acquire(runner, "statement", currentFlow(), "commitTransaction");
+    if (lease) this.connection.lock.release(lease);
+  }
+
+  /** The runner's transaction is over (ended, discarded or fenced): its turn on the connection and its flow end. */
+  endTransactionState(runner: ExecutorRunner): void {
+    const state = runner.state;
+    state.ownFrames.length = 0;
+    if (state.lease) this.connection.lock.release(state.lease);
+    state.lease = undefined;
+    state.flow?.end();
+    state.flow = undefined;
+    // TypeORM's own commit/rollback counts its depth down itself; everyone else sets it.
+    runner.setTransactionState(false);
+  }
+
+  /** An enclosing transaction ended and took (some of) the runner's frames with it. */
+  discard(runner: ExecutorRunner): void {
+    const frames = runner.state.ownFrames;
+    for (let i = frames.length - 1; i >= 0; i--) if (!frames[i]!.alive) frames.splice(i, 1);
+    if (frames.length === 0) this.endTransactionState(runner);
+    runner.setTransactionState(frames.length > 0, frames.length);
+  }
+
+  /** Makes the runner unusable with `reason`, without touching the connection. */
+  fence(runner: ExecutorRunner, reason: string): void {
+    runner.state.endStream?.(new QueryRunnerReleasedError(runner.runnerId, runner.role, "stream", reason));
+    this.endTransactionState(runner);
+    runner.setTransactionState(false, 0);
+    runner.state.releasedReason = reason;
+    this.context.openRunners.delete(runner);
+  }
+
+  /**
+   * The DataSource is being destroyed: its runners' waiting statements fail, their open
+   * transactions are rolled back (when the connection outlives this DataSource, so they do not
+   * block the others sharing it), and every runner is fenced.
+   */
+  async closeRunners(): Promise<void> {
+    const runners = [...this.context.openRunners];
+    const mine = new Set<unknown>(runners);
+    const destroyed = () => new DataSourceDestroyedError("A statement was waiting for the shared connection");
+    this.connection.lock.rejectWaiters((client) => mine.has(client), destroyed);
+    for (const runner of runners) {
+      if (runner.state.ownFrames.length > 0 && this.connection.isShared) {
+        await this.endOwnFrame(runner, "rollback", true).catch(() => this.endTransactionState(runner));
+      }
+      this.fence(runner, "its DataSource was destroyed");
+    }
+  }
+
+  /**
+   * `stream()` on a driver that has one (Postgres, MySQL): the same checks, guard, turn, savepoint
+   * and log as any statement. The stream holds the connection, as a transaction does, until it
+   * ends, fails, or its runner is released; a stream never consumed is a leak the test reports.
+   */
+  async stream<S extends DriverStream>(
+    runner: ExecutorRunner,
+    sql: string,
+    parameters: unknown[] | undefined,
+    open: () => Promise<S>,
+  ): Promise<S> {
+    this.assertUsable(runner, "stream", sql);
+    const statement = classifyStatement(sql);
+    if (statement === "write" && runner.replicaIndex !== undefined && !this.context.allowReplicaWrites) {
+      throw new ReplicaWriteError(sql, runner.role, runner.replicaIndex, runner.runnerId);
+    }
+    if (this.context.emulatesAbort && this.isAborted(runner)) throw new TransactionAbortedError(sql, parameters);
+    const state = runner.state;
+    const started = performance.now();
+    state.pending++;
+    let lease: Lease | undefined;
+    let frame: TransactionFrame | undefined;
+    let ended = false;
+    const end = (error?: unknown) => {
+      if (ended) return;
+      ended = true;
+      state.endStream = undefined;
+      void this.closeStream(runner, sql, parameters, started, lease, frame, error);
+    };
+    try {
+      lease = await this.acquire(runner, "transaction", currentFlow(), "stream", sql);
+      if (lease) lease.sql = sql;
+      if (statement !== "read" && this.connection.hasDeferredFrames)
+        await this.connection.openDeferredFrames(this.controlStatement(runner));
+      if (this.context.statementSavepoints && this.connection.needsStatementSavepoint(runner)) {
+        const pushed = this.connection.pushFrame(runner, "statement");
+        try {
+          for (const control of pushed.statements) await this.controlStatement(runner)(control);
+        } catch (error) {
+          this.connection.closeFrame(pushed.frame, "not opened");
+          throw error;
+        }
+        frame = pushed.frame;
+      }
+      const stream = await open();
+      state.endStream = (error) => {
+        stream.destroy?.(error instanceof Error ? error : undefined);
+        end(error);
+      };
+      stream.on("end", () => end());
+      stream.on("close", () => end());
+      stream.on("error", (error) => end(error ?? new Error("stream failed")));
+      return stream;
+    } catch (error) {
+      end(error);
+      throw error;
+    }
+  }
+
+  private async closeStream(
+    runner: ExecutorRunner,
+    sql: string,
+    parameters: unknown[] | undefined,
+    started: number,
+    lease: Lease | undefined,
+    frame: TransactionFrame | undefined,
+    error: unknown,
+  ): Promise<void> {
+    try {
+      if (frame && error === undefined) this.connection.closeFrame(frame, "committed");
+      if (frame && error !== undefined) {
+        const undo = this.connection.endSql(frame, "rollback");
+        try {
+          for (const control of undo.statements) await this.controlStatement(runner)(control);
+        } catch {
+          // The connection may be gone with the stream; the frame is closed either way.
+        } finally {
+          this.connection.closeFrame(frame, undo.outcome);
+        }
+      }
+    } finally {
+      if (lease) this.connection.lock.release(lease);
+      runner.state.pending--;
+      this.record(runner, sql, parameters, started, "data", false, error);
+    }
+  }
+
+  /**
+   * Checks that `runner` may send a statement now: the DataSource is open, the runner is not
+   * released, and the test whose work sends it has not ended.
+   */
+  assertUsable(runner: ExecutorRunner, method: string, sql?: string, scoped = true): void {
+    if (runner.state.harness) {
+      if (!this.connection.isOpen) throw new DataSourceDestroyedError("The test harness tried to run a statement");
+      return;
+    }
+    const lifecycle = this.context.lifecycle();
+    if (lifecycle === "new") throw new DataSourceNotInitializedError(`Query runner #${runner.runnerId} was asked to ${method}`);
+    if (lifecycle === "destroyed") throw new DataSourceDestroyedError(`Query runner #${runner.runnerId} was asked to ${method}`);
+    if (runner.isReleased) throw new QueryRunnerReleasedError(runner.runnerId, runner.role, method, runner.state.releasedReason);
+    if (!scoped) return;
+    const scope = currentTestScope() ?? runner.state.scope;
+    if (scope?.isEnded) throw new TestEndedError(scope.testId, scope.title, sql ?? method);
+  }
+
+  private execute(
+    runner: ExecutorRunner,
+    sql: string,
+    parameters: unknown[] | undefined,
+    structured: boolean | undefined,
+    options: ExecuteOptions,
+  ): Promise<any> {
+    if (!options.internal && this.context.emulatesAbort && options.kind === "data" && this.isAborted(runner)) {
+      return Promise.reject(new TransactionAbortedError(sql, parameters));
+    }
+    return this.executeHolding(runner, sql, parameters, structured, options);
+  }
+
+  private async executeHolding(
+    runner: ExecutorRunner,
+    sql: string,
+    parameters: unknown[] | undefined,
+    structured: boolean | undefined,
+    options: ExecuteOptions,
+  ): Promise<any> {
+    const { kind, internal = false } = options;
+    const started = performance.now();
+    const flow = currentFlow();
+    const state = runner.state;
+    state.pending++;
+    try {
+      const now = this.connection.lock.tryAcquire(runner, "statement", flow);
+      const lease = now === false ? await this.acquire(runner, "statement", flow, "query", sql, internal) : now;
+      if (lease) lease.sql = sql;
+      try {
+        const control = this.controlStatement(runner);
+        if (options.write && this.connection.hasDeferredFrames) await this.connection.openDeferredFrames(control);
+        if (options.endsSavepoints) for (const release of this.connection.releaseRetained()) await control(release);
+        if (this.context.statementSavepoints && kind === "data" && this.connection.needsStatementSavepoint(runner)) {
+          return await this.runUnderSavepoint(runner, sql, parameters, structured, internal, started);
+        }
+        return await this.run(runner, sql, parameters, structured, kind, internal, started);
+      } finally {
+        if (lease) this.connection.lock.release(lease);
+      }
+    } finally {
+      state.pending--;
+    }
+  }
+
+  /**
+   * Waits for the connection. A statement admitted after its test ended, or after the DataSource
+   * was destroyed, does not run.
+   */
+  private async acquire(
+    runner: ExecutorRunner,
+    kind: Lease["kind"],
+    flow: ReturnType<typeof currentFlow>,
+    method: string,
+    sql?: string,
+    internal = false,
+  ): Promise<Lease | undefined> {
+    const lease = await this.connection.lock.acquire(runner, kind, flow);
+    if (internal) return lease;
+    try {
+      this.assertUsable(runner, method, sql);
+    } catch (error) {
+      if (lease) this.connection.lock.release(lease);
+      throw error;
+    }
+    return lease;
+  }
+
+  /**
+   * A failed statement aborts a Postgres transaction. One that production would have run on its
+   * own (directly in a test, or from another runner passing through an application transaction's
+   * flow) gets a savepoint, so an expected error, such as a unique violation a test asserts on,
+   * undoes just that statement and the test or the transaction goes on.
+   * Like every ended savepoint it is retained, so a statement that succeeds costs one round trip
+   * more, not two.
+   */
+  private async runUnderSavepoint(
+    runner: ExecutorRunner,
+    sql: string,
+    parameters: unknown[] | undefined,
+    structured: boolean | undefined,
+    internal: boolean,
+    started: number,
+  ): Promise<any> {
+    const control = this.controlStatement(runner);
+    const { frame, statements } = this.connection.pushFrame(runner, "statement");
+    try {
+      for (const statement of statements) await control(statement);
+    } catch (error) {
+      this.connection.closeFrame(frame, "not opened");
+      throw error;
+    }
+    try {
+      const result = await this.run(runner, sql, parameters, structured, "data", internal, started);
+      this.connection.closeFrame(frame, "committed");
+      return result;
+    } catch (error) {
+      const undo = this.connection.endSql(frame, "rollback");
+      try {
+        for (const statement of undo.statements) await control(statement);
+      } finally {
+        this.connection.closeFrame(frame, undo.outcome);
+      }
+      throw error;
+    }
+  }
+
+  /** Runs a harness savepoint statement of `runner`'s; the caller already holds the connection. */
+  private controlStatement(runner: ExecutorRunner): (sql: string) => Promise<unknown> {
+    return (sql) => this.run(runner, sql, undefined, false, "transaction", true, performance.now());
+  }
+
+  private async run(
+    runner: ExecutorRunner,
+    sql: string,
+    parameters: unknown[] | undefined,
+    structured: boolean | undefined,
+    kind: StatementKind,
+    internal: boolean,
+    started: number,
+  ): Promise<any> {
+    const context = this.context;
+    this.connection.statementStarted();
+    let error: unknown;
+    let statement = { sql, parameters };
+    let sent = false;
+    try {
+      if (context.translateStatement) statement = context.translateStatement(sql, parameters);
+      sent = true;
+      return await runner.engineQuery(statement.sql, statement.parameters, structured);
+    } catch (failure) {
+      // statementSavepoints: the engine aborts the transaction on error (see RunnerContext).
+      if (sent && context.statementSavepoints) this.connection.statementFailed(runner);
+      if (sent && context.emulatesAbort && !internal) this.connection.abortTransactionOf(runner);
+      const reported = context.statementError ? context.statementError(failure, statement.sql, statement.parameters) : failure;
+      error = context.translateError ? context.translateError(reported, sql) : reported;
+      throw error;
+    } finally {
+      this.connection.statementEnded();
+      this.record(runner, sql, parameters, started, kind, internal, error);
+    }
+  }
+
+  private record(
+    runner: ExecutorRunner,
+    sql: string,
+    parameters: unknown[] | undefined,
+    started: number,
+    kind: StatementKind,
+    internal: boolean,
+    error: unknown,
+  ): void {
+    this.context.log.record({
+      role: runner.role,
+      replicaIndex: runner.replicaIndex,
+      runnerId: runner.runnerId,
+      sql,
+      parameters,
+      durationMs: performance.now() - started,
+      kind,
+      internal,
+      ...(error === undefined ? {} : { error }),
+    });
+  }
+
+  /** A Postgres application's transaction on this runner failed a statement and has not recovered. */
+  private isAborted(runner: ExecutorRunner): boolean {
+    for (const frame of runner.state.ownFrames) if (frame.aborted && frame.alive) return true;
+    return false;
+  }
+}

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { createTestDataSource, testServer } from "../ormconfig.test";
-import { TestIsolation, type SharedQueryRunner, type SharedReplicationDataSource } from "../src";
+import { TestEndedError, TestIsolation, type SharedQueryRunner, type SharedReplicationDataSource } from "../src";
 import { internalsOf } from "../src/data-source/data-source-internals";
 import { Item } from "./fixtures/item-entity";
 
@@ -18,6 +18,7 @@ type Command =
   | { readonly op: "insert" }
   | { readonly op: "nestedTransaction"; readonly commit: boolean }
   | { readonly op: "read"; readonly via: "own" | "replica" }
+  | { readonly op: "raw"; readonly what: "begin" | "commit" | "rollback"; readonly spelling: number }
   | { readonly op: "yield"; readonly timer: boolean }
   | { readonly op: "release" };
 
@@ -30,7 +31,25 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.constantFrom<"own" | "replica">("own", "replica").map<Command>((via) => ({ op: "read", via })),
   fc.boolean().map<Command>((timer) => ({ op: "yield", timer })),
   fc.constant<Command>({ op: "release" }),
+  fc
+    .record({ what: fc.constantFrom<"begin" | "commit" | "rollback">("begin", "commit", "rollback"), spelling: fc.nat(2) })
+    .map<Command>((raw) => ({ op: "raw", ...raw })),
 );
+
+/** Raw transaction control in spellings the application's database accepts (the MariaDB leg runs a MariaDB application). */
+const family = testServer === "mariadb" ? "mysql" : "postgres";
+const SPELLINGS: Record<"begin" | "commit" | "rollback", readonly string[]> =
+  family === "mysql"
+    ? {
+        begin: ["BEGIN", "START TRANSACTION", "BEGIN WORK"],
+        commit: ["COMMIT", "COMMIT WORK", "commit;"],
+        rollback: ["ROLLBACK", "ROLLBACK WORK", "rollback;"],
+      }
+    : {
+        begin: ["BEGIN", "START TRANSACTION", "BEGIN WORK"],
+        commit: ["COMMIT", "END", "COMMIT TRANSACTION"],
+        rollback: ["ROLLBACK", "ABORT", "ROLLBACK WORK"],
+      };
 
 // Raw SQL keeps the model independent of TypeORM; only the placeholder differs between engines.
 const INSERT = `INSERT INTO item (value) VALUES (${testServer === "postgres" ? "$1" : "?"})`;
@@ -86,6 +105,31 @@ async function runFlow(dataSource: SharedReplicationDataSource, model: Model, fl
     }
   };
 
+  /** Raw BEGIN/COMMIT/ROLLBACK end or start the whole transaction, savepoints included, as on the server. */
+  const raw = async (what: "begin" | "commit" | "rollback", spelling: number) => {
+    const sql = SPELLINGS[what][spelling]!;
+    const all = frames.flat();
+    if (what === "begin") {
+      // Postgres: a warning inside a transaction. MySQL: an implicit COMMIT first.
+      if (frames.length > 0 && family === "postgres") return void (await runner.query(sql));
+      if (frames.length > 0) model.set(all, { state: "committing" });
+      await runner.query(sql);
+      if (frames.length > 0) model.set(all, { state: "committed" });
+      frames.length = 0;
+      frames.push([]);
+      return;
+    }
+    if (what === "rollback") {
+      await runner.query(sql);
+      model.set(all, { state: "gone" });
+    } else {
+      model.set(all, { state: "committing" });
+      await runner.query(sql);
+      model.set(all, { state: "committed" });
+    }
+    frames.length = 0;
+  };
+
   const end = async (how: "commit" | "rollback") => {
     const values = frames.pop()!;
     if (how === "rollback") {
@@ -136,6 +180,9 @@ async function runFlow(dataSource: SharedReplicationDataSource, model: Model, fl
       }
       case "read":
         await read(step.via);
+        break;
+      case "raw":
+        await raw(step.what, step.spelling);
         break;
       case "yield":
         await (step.timer ? new Promise((resolve) => setTimeout(resolve, 0)) : new Promise((resolve) => setImmediate(resolve)));
@@ -198,23 +245,35 @@ describe("random interleavings of flows (property)", () => {
         fc.asyncProperty(
           fc.array(fc.array(command, { maxLength: 10 }), { minLength: 1, maxLength: 3 }),
           fc.boolean(),
-          async (flows, groupWrite) => {
+          fc.nat(40),
+          async (flows, groupWrite, lateTurns) => {
             if (groupWrite) {
               groupRows.push(1_000_000 + groupRows.length);
               await dataSource.query(INSERT, [groupRows.at(-1)]);
             }
-            await isolation.beginTest();
+            const testId = await isolation.beginTest();
+            let late: Promise<unknown> | undefined;
             try {
               const model = new Model();
-              await Promise.all(flows.map((commands, flow) => runFlow(dataSource, model, flow, commands)));
+              await isolation.runInTest(testId, async () => {
+                // Work the test starts and does not await: it runs inside the test or fails once the test ended, never later.
+                late = (async () => {
+                  for (let turn = 0; turn < lateTurns; turn++) await new Promise((resolve) => setImmediate(resolve));
+                  await dataSource.query(INSERT, [2_000_000 + testId]);
+                })().catch((error: unknown) => {
+                  if (!(error instanceof TestEndedError)) throw error;
+                });
+                await Promise.all(flows.map((commands, flow) => runFlow(dataSource, model, flow, commands)));
+              });
               const committed = [...model.status].filter(([, s]) => s.state === "committed").map(([v]) => v);
-              expect(await tableValues()).to.deep.equal([...committed, ...groupRows]);
+              expect((await tableValues()).filter((value) => value !== 2_000_000 + testId)).to.deep.equal([...committed, ...groupRows]);
             } catch (error) {
               // Shrinking runs the property again: leave no test open behind a failed run.
               await isolation.endTest().catch(() => undefined);
               throw error;
             }
             await isolation.endTest();
+            await late;
             expect(await tableValues(), "rows after the test's rollback").to.deep.equal(groupRows);
           },
         ),

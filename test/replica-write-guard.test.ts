@@ -1,9 +1,10 @@
 import { expect } from "chai";
+import { AsyncResource } from "node:async_hooks";
 import { createTestDataSource, testServer } from "../ormconfig.test";
-import { ReplicaWriteError, type SharedReplicationDataSource } from "../src";
+import { ReplicaWriteError, type SharedQueryRunner, type SharedReplicationDataSource } from "../src";
 import { classifyStatement } from "../src/replication/statement-classifier";
 import { Item } from "./fixtures/item-entity";
-import { rejectionOf } from "./support/capture-error";
+import { rejectionOf, sleep } from "./support/capture-error";
 
 const writes: Record<string, string> = {
   INSERT: "INSERT INTO item (value) VALUES (1)",
@@ -26,17 +27,55 @@ const writes: Record<string, string> = {
   "PRAGMA assignment": "PRAGMA foreign_keys = OFF",
 };
 
-const reads: Record<string, string> = {
-  SELECT: "SELECT * FROM item",
-  "SELECT with a string mentioning UPDATE": "SELECT * FROM item WHERE 'FOR UPDATE' = 'x'",
-  "quoted identifier named into": 'SELECT "into" FROM (SELECT 1 AS "into") AS t',
-  "read-only CTE": "WITH v AS (SELECT value FROM item) SELECT * FROM v",
-  EXPLAIN: "EXPLAIN SELECT * FROM item",
+/** A read the guard must let through, and what it returns on the two rows the read tests seed. */
+interface Read {
+  readonly sql: string;
+  readonly expectResult: (rows: unknown[], seeded: readonly Item[]) => void;
+}
+
+const seededRows = (seeded: readonly Item[]) => seeded.map(({ id, value }) => ({ id, value }));
+const byValue = (rows: unknown[]) => [...(rows as { value: number }[])].sort((a, b) => a.value - b.value);
+// MariaDB quotes identifiers with backticks; there "into" would be a string, not the identifier the case is about.
+const quote = testServer === "mariadb" ? "`" : '"';
+
+const reads: Record<string, Read> = {
+  SELECT: {
+    sql: "SELECT * FROM item",
+    expectResult: (rows, seeded) => expect(byValue(rows)).to.deep.equal(seededRows(seeded)),
+  },
+  "SELECT with a string mentioning UPDATE": {
+    sql: "SELECT * FROM item WHERE 'FOR UPDATE' <> 'x'",
+    expectResult: (rows, seeded) => expect(byValue(rows)).to.deep.equal(seededRows(seeded)),
+  },
+  "quoted identifier named into": {
+    sql: `SELECT ${quote}into${quote} FROM (SELECT 1 AS ${quote}into${quote}) AS t`,
+    expectResult: (rows) => expect(rows).to.deep.equal([{ into: 1 }]),
+  },
+  "read-only CTE": {
+    sql: "WITH v AS (SELECT value FROM item) SELECT * FROM v",
+    expectResult: (rows, seeded) => expect(byValue(rows)).to.deep.equal(seeded.map(({ value }) => ({ value }))),
+  },
+  EXPLAIN: {
+    sql: "EXPLAIN SELECT * FROM item",
+    // Each engine's own plan format: Postgres and MariaDB name the table, SQLite lists the bytecode that opens it.
+    expectResult: (rows) => {
+      expect(rows).to.be.an("array").that.is.not.empty;
+      if (testServer) expect(JSON.stringify(rows)).to.contain("item");
+      else expect(rows.map((row) => (row as { opcode: string }).opcode)).to.include("OpenRead");
+    },
+  },
 };
 
 // SQLite-only reads (TypeORM's SQLite schema reader sends them); a server would reject the syntax
 // itself, so they run only on the in-memory engines.
-const sqliteReads: Record<string, string> = testServer ? {} : { "PRAGMA read": "PRAGMA table_info(item)" };
+const sqliteReads: Record<string, Read> = testServer
+  ? {}
+  : {
+      "PRAGMA read": {
+        sql: "PRAGMA table_info(item)",
+        expectResult: (rows) => expect(rows.map((row) => (row as { name: string }).name)).to.deep.equal(["id", "value"]),
+      },
+    };
 
 describe("replica write guard", () => {
   let dataSource: SharedReplicationDataSource;
@@ -62,18 +101,68 @@ describe("replica write guard", () => {
     });
   }
 
-  for (const [kind, sql] of Object.entries({ ...reads, ...sqliteReads })) {
+  for (const [kind, read] of Object.entries({ ...reads, ...sqliteReads })) {
     it(`should let ${kind} through a replica runner`, async () => {
-      await dataSource.createQueryRunner("slave").query(sql);
+      const seeded = await dataSource.getRepository(Item).save([{ value: 5 }, { value: 7 }]);
+      const replica = dataSource.createQueryRunner("slave");
+      expect(replica.replicaIndex, "served by a replica, so guarded").to.be.a("number");
+      const { result, queries } = await dataSource.queryLog.capture(() => replica.query(read.sql));
+      read.expectResult(result as unknown[], seeded);
+      const sent = queries.filter((entry) => !entry.internal);
+      expect(sent.map(({ role, replicaIndex, sql, error }) => ({ role, replicaIndex, sql, error }))).to.deep.equal([
+        { role: "slave", replicaIndex: replica.replicaIndex, sql: read.sql, error: undefined },
+      ]);
     });
   }
 
-  it("should let transaction control through a replica runner, as read-only replicas allow", async () => {
-    const replica = dataSource.createQueryRunner("slave");
-    await replica.startTransaction();
-    await replica.query("SELECT 1");
-    await replica.commitTransaction();
-  });
+  const transactionControl = [
+    {
+      title: "should let transaction control through a replica runner, as read-only replicas allow",
+      begin: (runner: SharedQueryRunner) => runner.startTransaction(),
+      commit: (runner: SharedQueryRunner) => runner.commitTransaction(),
+    },
+    {
+      title: "should let raw BEGIN and COMMIT through a replica runner, as read-only replicas allow",
+      begin: (runner: SharedQueryRunner) => runner.query("BEGIN"),
+      commit: (runner: SharedQueryRunner) => runner.query("COMMIT"),
+    },
+  ];
+  for (const { title, begin, commit } of transactionControl) {
+    it(title, async () => {
+      const seeded = await dataSource.getRepository(Item).save([{ value: 5 }, { value: 7 }]);
+      const events: string[] = [];
+      // Bound before the transaction opens, so the count runs in a flow of its own and must wait (see transactions.test.ts).
+      const countInAnotherFlow = AsyncResource.bind(() => dataSource.getRepository(Item).count());
+      const replica = dataSource.createQueryRunner("slave");
+      dataSource.queryLog.clear();
+
+      await begin(replica);
+      expect(replica.isTransactionActive).to.equal(true);
+      const otherFlow = countInAnotherFlow().then((count) => events.push(`other flow counted ${count}`));
+      expect(byValue(await replica.query("SELECT * FROM item"))).to.deep.equal(seededRows(seeded));
+      // Read-only still: the transaction lets no write through.
+      expect(await rejectionOf(replica.query(writes.INSERT!))).to.be.instanceOf(ReplicaWriteError);
+      await sleep(10);
+      events.push("replica commits");
+      await commit(replica);
+      expect(replica.isTransactionActive).to.equal(false);
+      await otherFlow;
+
+      expect(events).to.deep.equal(["replica commits", "other flow counted 2"]);
+      const control = dataSource.queryLog.entries().filter((entry) => entry.runnerId === replica.runnerId && entry.kind === "transaction");
+      for (const entry of control) {
+        expect(entry, entry.sql).to.include({ role: "slave", replicaIndex: replica.replicaIndex });
+        expect(entry.error, entry.sql).to.equal(undefined);
+      }
+      // On a server the test's session transaction sits below, so the runner's is a savepoint, and
+      // its commit sends nothing: the savepoint is kept and ends with the session transaction.
+      if (testServer) expect(control.map((entry) => entry.sql.replace(/\d+$/, "N"))).to.deep.equal(["SAVEPOINT typeorm_shared_N"]);
+      else expect(control.map((entry) => entry.sql)).to.deep.equal(["BEGIN TRANSACTION", "COMMIT"]);
+      // The connection is free again for the replica runner itself.
+      const [{ n }] = (await replica.query("SELECT count(*) AS n FROM item")) as [{ n: number | string }];
+      expect(Number(n)).to.equal(2);
+    });
+  }
 
   it("should reject writes made through a replica runner's manager", async () => {
     const replica = dataSource.createQueryRunner("slave");
@@ -98,7 +187,7 @@ describe("replica write guard", () => {
 
   it("should classify every statement kind", () => {
     for (const sql of Object.values(writes)) expect(classifyStatement(sql), sql).to.equal("write");
-    for (const sql of [...Object.values(reads), "PRAGMA table_info(item)", "EXPLAIN QUERY PLAN SELECT 1"]) {
+    for (const sql of [...Object.values(reads).map((read) => read.sql), "PRAGMA table_info(item)", "EXPLAIN QUERY PLAN SELECT 1"]) {
       expect(classifyStatement(sql), sql).to.equal("read");
     }
     for (const sql of ["BEGIN TRANSACTION", "COMMIT", "ROLLBACK TO SAVEPOINT a", "SAVEPOINT a", "RELEASE SAVEPOINT a"]) {

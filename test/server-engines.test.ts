@@ -12,11 +12,43 @@ import {
   UnsafeTestDatabaseError,
   useTransactionalTests,
 } from "../src";
-import { Author, Post } from "./fixtures/blog-entities";
+import { Author } from "./fixtures/blog-entities";
 import { Item } from "./fixtures/item-entity";
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, "..");
+
+/** A client connection of `pg` or `mysql2`, as the keepDatabase test uses one. */
+interface AdminConnection {
+  connect(): Promise<unknown>;
+  query(sql: string): Promise<unknown>;
+  end(): Promise<void>;
+}
+
+/** A later run of the suite (argv: the server): reads the kept database with a larger set of entities. */
+const NEXT_RUN = `
+require("reflect-metadata");
+const { createTestDataSource, serverEngine } = require("./ormconfig.test");
+const { Item } = require("./test/fixtures/item-entity");
+const { Author, Post } = require("./test/fixtures/blog-entities");
+const type = process.argv[1];
+const dataSource = createTestDataSource({ engine: { ...serverEngine(type, "kept"), keepDatabase: true } }, { entities: [Item, Author, Post] });
+(async () => {
+  await dataSource.initialize();
+  try {
+    const values = (await dataSource.getRepository(Item).find()).map((item) => item.value);
+    const runner = dataSource.createQueryRunner("slave");
+    const [authorTable, postTable] = [await runner.hasTable("author"), await runner.hasTable("post")];
+    await runner.release();
+    process.stdout.write(JSON.stringify({ values, authorTable, postTable }) + "\\n");
+  } finally {
+    await dataSource.destroy();
+  }
+})().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
+`;
 
 /** The guard tests' application: Postgres, as their unreachable engine, in every leg. */
 const postgresApplication = { ...productionOptions, type: "postgres" } as DataSourceOptions;
@@ -263,20 +295,42 @@ if (testServer)
     });
 
     it("should keep the database between runs with keepDatabase and synchronise it", async () => {
-      const first = createTestDataSource({ engine: { ...serverEngine(testServer!, "kept"), keepDatabase: true } }, { entities: [Item] });
+      const kept = { ...serverEngine(testServer!, "kept"), keepDatabase: true };
+      const first = createTestDataSource({ engine: kept }, { entities: [Item] });
       await first.initialize();
+      const [{ name: database }] = (await first.query(
+        testServer === "postgres" ? "SELECT current_database() AS name" : "SELECT DATABASE() AS name",
+      )) as [{ name: string }];
       await first.destroy();
-      const second = createTestDataSource(
-        { engine: { ...serverEngine(testServer!, "kept"), keepDatabase: true } },
-        { entities: [Item, Author, Post] },
-      );
-      await second.initialize();
+      expect(database).to.equal("test_kept");
+
+      // Committed on a connection of its own, outside the library's session transaction: what an
+      // earlier run's schema or a developer's fixture rows would be. Only a drop could remove them.
+      const admin = async (sql: string) => {
+        if (testServer === "postgres") {
+          // pg ships no types (and @types/pg is not installed): described by AdminConnection.
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { Client } = require("pg") as { Client: new (config: object) => AdminConnection };
+          const client = new Client({ host: kept.host, user: kept.username, database });
+          await client.connect();
+          await client.query(sql).finally(() => client.end());
+        } else {
+          const mysql = await import("mysql2/promise");
+          const connection = await mysql.createConnection({ host: kept.host, user: kept.username, database });
+          await connection.query(sql).finally(() => connection.end());
+        }
+      };
+      await admin("INSERT INTO item (value) VALUES (42)");
+      // The next run must create what its entities need: synchronise, not only keep.
+      await admin("DROP TABLE IF EXISTS post, author");
       try {
-        const runner = second.createQueryRunner("slave");
-        expect(await runner.hasTable("item")).to.equal(true);
-        await runner.release();
+        // The next run is another process: within one, a test database is prepared only once anyway.
+        const { stdout } = await run(process.execPath, ["--require", "ts-node/register/transpile-only", "--eval", NEXT_RUN, testServer!], {
+          cwd: root,
+        });
+        expect(JSON.parse(stdout.trim().split("\n").pop()!)).to.deep.equal({ values: [42], authorTable: true, postTable: true });
       } finally {
-        await second.destroy();
+        await admin("DELETE FROM item");
       }
     });
 

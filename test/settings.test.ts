@@ -1,6 +1,7 @@
 import { expect } from "chai";
-import { createTestDataSource, productionOptions } from "../ormconfig.test";
+import { productionOptions, serverEngine, testServer } from "../ormconfig.test";
 import { InvalidSettingsError, SharedReplicationDataSource, UnsupportedDatabaseTypeError, type SharedReplicationSettings } from "../src";
+import { Author } from "./fixtures/blog-entities";
 
 function constructionError(options: unknown, settings?: unknown): unknown {
   try {
@@ -61,10 +62,43 @@ describe("settings", () => {
   }
 
   it("should leave nothing behind when the constructor throws, so a corrected call works", async () => {
-    constructionError(productionOptions, { replicas: -1 });
-    const dataSource = createTestDataSource({ replicas: 1 });
+    const options = { ...productionOptions, name: "retried-after-invalid-settings" };
+    const engine = testServer ? { engine: serverEngine(testServer) } : {};
+    // TypeORM's DataSource constructor asks the instance for its manager: a DataSource (and its
+    // driver) that got built before the settings were refused would show up here.
+    const built: SharedReplicationDataSource[] = [];
+    class Probe extends SharedReplicationDataSource {
+      override createEntityManager(...args: Parameters<SharedReplicationDataSource["createEntityManager"]>) {
+        built.push(this);
+        return super.createEntityManager(...args);
+      }
+    }
+    const resourcesBefore = process.getActiveResourcesInfo();
+    const error = (() => {
+      try {
+        return new Probe(options, { ...engine, replicas: -1 });
+      } catch (failure) {
+        return failure;
+      }
+    })();
+    expect(error).to.be.instanceOf(InvalidSettingsError);
+    expect(built, "a DataSource was built before the settings were refused").to.be.empty;
+    expect(process.getActiveResourcesInfo(), "the failed constructor opened a connection, timer or handle").to.deep.equal(resourcesBefore);
+
+    const dataSource = new Probe(options, { ...engine, replicas: 1 });
+    expect(built).to.deep.equal([dataSource]);
     await dataSource.initialize();
-    expect(await dataSource.query("SELECT 1 AS one")).to.deep.equal([{ one: 1 }]);
-    await dataSource.destroy();
+    try {
+      expect(dataSource.options).to.include({ name: "retried-after-invalid-settings" });
+      expect(dataSource.replicaCount).to.equal(1);
+      const author = await dataSource.getRepository(Author).save({ name: "Ada" });
+      const replica = dataSource.createQueryRunner("slave");
+      expect(replica.replicaIndex).to.equal(0);
+      expect(await replica.manager.findOneBy(Author, { id: author.id })).to.deep.include({ name: "Ada" });
+      await replica.release();
+    } finally {
+      await dataSource.destroy();
+    }
+    expect(dataSource.isInitialized).to.equal(false);
   });
 });

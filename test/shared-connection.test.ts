@@ -1,8 +1,10 @@
 import { expect } from "chai";
+import { AsyncResource } from "node:async_hooks";
 import { createTestDataSource } from "../ormconfig.test";
 import type { SharedReplicationDataSource } from "../src";
 import { Author } from "./fixtures/blog-entities";
 import { Item } from "./fixtures/item-entity";
+import { sleep } from "./support/capture-error";
 
 describe("several DataSources on one connection", () => {
   let primary: SharedReplicationDataSource;
@@ -35,11 +37,25 @@ describe("several DataSources on one connection", () => {
   });
 
   it("should make one DataSource's transaction see the other's uncommitted writes when nested, and wait otherwise", async () => {
+    const events: string[] = [];
+    const countAuthors = async (who: string) => {
+      const [{ n }] = (await secondary.query("SELECT count(*) AS n FROM author")) as { n: number | string }[];
+      events.push(`${who} counted ${Number(n)}`);
+    };
+    // Bound before the transaction opens, so the count runs in a flow of its own (see transactions.test.ts).
+    const countInAnotherFlow = AsyncResource.bind(() => countAuthors("other flow"));
+    let otherFlow: Promise<void> | undefined;
     await primary.transaction(async (manager) => {
       await manager.save(Author, { name: "bob" });
-      const [{ n }] = (await secondary.query("SELECT count(*) AS n FROM author")) as { n: number | string }[];
-      expect(Number(n)).to.equal(1);
+      otherFlow = countInAnotherFlow();
+      await countAuthors("nested");
+      // Gives the other flow every chance to run, were it not waiting.
+      await sleep(20);
+      await manager.save(Author, { name: "dave" });
+      events.push("transaction commits");
     });
+    await otherFlow;
+    expect(events).to.deep.equal(["nested counted 1", "transaction commits", "other flow counted 2"]);
   });
 
   it("should keep the connection open until the last DataSource is destroyed", async () => {

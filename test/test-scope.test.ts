@@ -134,7 +134,9 @@ describe("a scope per test", () => {
     const error = await rejectionOf(isolation.endTest(id));
     expect(error).to.be.instanceOf(TestLeakError);
     expect((error as TestLeakError).leaks.map((leak) => [leak.kind, leak.runnerId])).to.deep.include(["transaction", runnerId]);
-    await runTest("next", async () => expect(await items().count()).to.equal(0));
+    await runTest("next", async () => {
+      expect(await items().count()).to.equal(0);
+    });
   });
 
   it("should let the sibling reads of a rejected Promise.all settle before looking for leaks", async () => {

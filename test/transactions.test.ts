@@ -207,7 +207,42 @@ describe("transactions on the shared connection", () => {
     expect((error as ConnectionWaitTimeoutError).waitedMs).to.be.at.least(250);
   });
 
+  it("should let a queue drain for longer than connectionWaitTimeout when no holder keeps the connection that long", async () => {
+    // Six transactions, each holding the connection 100 ms (a third of the 300 ms limit): the last waits about 500 ms.
+    const started = Date.now();
+    await Promise.all(
+      [1, 2, 3, 4, 5, 6].map((value) =>
+        dataSource.transaction(async (manager) => {
+          await manager.insert(Item, { value });
+          await sleep(100);
+        }),
+      ),
+    );
+    expect(Date.now() - started, "the queue took longer than the limit").to.be.greaterThan(300);
+    expect(await values()).to.deep.equal([1, 2, 3, 4, 5, 6]);
+  });
+
   it("should treat raw BEGIN and COMMIT sent through query() as the runner's transaction", async () => {
+    const order: string[] = [];
+    // Bound before BEGIN, so the read runs in a flow of its own and must wait for the transaction.
+    const readInAnotherFlow = AsyncResource.bind(() => dataSource.createQueryRunner("slave").query("SELECT value FROM item"));
+    const runner = dataSource.createQueryRunner();
+    await runner.query("BEGIN");
+    expect(runner.isTransactionActive).to.equal(true);
+    await runner.query("INSERT INTO item (value) VALUES (5)");
+    const otherFlow = readInAnotherFlow().then((rows) => order.push(`other flow read ${JSON.stringify(rows)}`));
+    await sleep(20);
+    order.push("COMMIT");
+    await runner.query("COMMIT");
+    expect(runner.isTransactionActive).to.equal(false);
+    await otherFlow;
+    expect(order).to.deep.equal(["COMMIT", 'other flow read [{"value":5}]']);
+    const replica = dataSource.createQueryRunner("slave");
+    expect(replica.replicaIndex).to.be.a("number");
+    expect(await replica.query("SELECT value FROM item")).to.deep.equal([{ value: 5 }]);
+  });
+
+  it("should treat raw BEGIN and ROLLBACK sent through query() as the runner's transaction", async () => {
     const runner = dataSource.createQueryRunner();
     await runner.query("BEGIN");
     expect(runner.isTransactionActive).to.equal(true);

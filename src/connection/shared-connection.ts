@@ -99,6 +99,7 @@ export class SharedConnection {
   /** The engine's transaction stack, outermost first: open frames and retained ones. */
   private readonly frames: TransactionFrame[] = [];
   private readonly deferred: TransactionFrame[] = [];
+  private readonly suspended: TransactionFrame[] = [];
   private members = 0;
   private session: TransactionFrame | undefined;
   private inFlight = 0;
@@ -131,8 +132,9 @@ export class SharedConnection {
   /**
    * A DataSource stops using the connection; the last one closes it. Everything that lived on the
    * connection ends with it: transactions, turns and waiters (which fail with `closed`). The test
-   * harness's frames still running (a group, a test) are deferred again, so if the connection is
-   * opened again inside them, what runs afterwards is still rolled back when they end.
+   * harness's frames still running (a group, a test) are suspended: {@link resume}, once the
+   * connection is open again and its schema created, defers them again, so what runs afterwards is
+   * still rolled back when they end.
    */
   async detach(closed: (client: ConnectionClient) => Error): Promise<void> {
     this.members--;
@@ -147,11 +149,36 @@ export class SharedConnection {
     }
     this.frames.length = 0;
     this.deferred.length = 0;
-    this.deferred.push(...harness.filter((frame) => frame !== this.session));
+    this.suspended.push(...harness.filter((frame) => frame !== this.session));
     // The server rolls the session transaction back when the connection closes.
     this.session = undefined;
     this.lock.reset(closed);
     await this.physical.close();
+  }
+
+  /** True while a transaction or savepoint is open on the engine. */
+  get hasOpenFrames(): boolean {
+    return this.frames.length > 0;
+  }
+
+  /**
+   * Runs `fn` (schema creation) with the deferred ambient frames held back, so its statements are
+   * committed instead of opening the test harness's transactions; only while none is open yet.
+   */
+  async outsideDeferredFrames<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.frames.length > 0 || this.deferred.length === 0) return fn();
+    const held = this.deferred.splice(0);
+    try {
+      return await fn();
+    } finally {
+      this.deferred.unshift(...held);
+    }
+  }
+
+  /** Defers again the harness frames suspended when the connection closed (see {@link detach}). */
+  resume(): void {
+    this.deferred.push(...this.suspended.filter((frame) => frame.alive));
+    this.suspended.length = 0;
   }
 
   /**
@@ -277,6 +304,8 @@ export class SharedConnection {
   closeFrame(frame: TransactionFrame, outcome: FrameOutcome): void {
     const pending = this.deferred.indexOf(frame);
     if (pending >= 0) this.deferred.splice(pending);
+    const suspended = this.suspended.indexOf(frame);
+    if (suspended >= 0) this.suspended.splice(suspended);
     const index = this.frames.indexOf(frame);
     frame.alive = false;
     if (index < 0) return;

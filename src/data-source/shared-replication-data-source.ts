@@ -163,8 +163,16 @@ export class SharedReplicationDataSource extends DataSource {
       // The query-result cache table is part of the schema synchronize creates.
       const cache = this.options.cache;
       if (cache) tables.push(`cache:${(typeof cache === "object" && cache.tableName) || "query-result-cache"}`);
-      await createSchemaOnce(internals.engine.persistent ? internals.engine.databaseKey : undefined, tables, () => this.createSchema());
+      // The schema is created outside the test harness's transactions when none is open on the
+      // engine yet. When one is (a DataSource joining a shared connection mid-test), the schema is
+      // part of it: rolled back with it, so a persistent database must not remember it as created.
+      const connection = internals.connection;
+      const committed = !connection.hasOpenFrames;
+      const databaseKey = internals.engine.persistent && committed ? internals.engine.databaseKey : undefined;
+      await createSchemaOnce(databaseKey, tables, () => connection.outsideDeferredFrames(() => this.createSchema()));
       if (internals.engine.persistent) internals.connection.beginSession(internals.createHarnessRunner());
+      // A test group that was running when the DataSource was destroyed goes on isolating.
+      internals.connection.resume();
     } catch (error) {
       await this.destroy();
       throw error;

@@ -26,8 +26,12 @@ export const productionOptions: DataSourceOptions = {
   },
 };
 
-/** Connection settings of the machine's servers (trust auth / empty root password), for the server legs. */
-export function serverEngine(type: "postgres" | "mariadb", database = "suite") {
+/**
+ * Connection settings of the machine's servers (trust auth / empty root password), for the server
+ * legs. `TEST_SERVER_DATABASE` names the suite's database (`test_suite` by default), so two runs at
+ * once do not drop each other's.
+ */
+export function serverEngine(type: "postgres" | "mariadb", database = process.env.TEST_SERVER_DATABASE || "suite") {
   return { type, host: "127.0.0.1", database, username: type === "postgres" ? "postgres" : "root" } as const;
 }
 

@@ -19,4 +19,10 @@ export default tseslint.config(
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-unused-expressions": "off" },
   },
+  {
+    // Nest's dependency injection reads constructor parameter types from decorator metadata, so
+    // the classes those parameters name are imported as values.
+    files: ["test/fixtures/nest-app/**/*.ts"],
+    languageOptions: { parserOptions: { emitDecoratorMetadata: true, experimentalDecorators: true } },
+  },
 );

@@ -36,7 +36,8 @@ export function serverEngine(type: "postgres" | "mariadb", database = process.en
 }
 
 export function createTestDataSource(settings: SharedReplicationSettings = {}, options: Partial<DataSourceOptions> = {}) {
-  const engine = settings.engine ?? (testServer ? serverEngine(testServer) : undefined);
+  // A DataSource sharing another's connection runs on that one's engine.
+  const engine = settings.engine ?? (testServer && !settings.shareConnectionWith ? serverEngine(testServer) : undefined);
   return new SharedReplicationDataSource(
     { ...productionOptions, ...options } as DataSourceOptions,
     engine ? { ...settings, engine } : settings,

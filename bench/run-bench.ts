@@ -8,7 +8,7 @@ import type { BenchResults } from "./report/bench-results";
 import { describeEnvironment } from "./report/environment";
 import { resultsMarkdown } from "./report/results-markdown";
 import { strategyChart } from "./report/svg-chart";
-import { renderText, strategyTable } from "./report/tables";
+import { micros, renderText, strategyTable } from "./report/tables";
 import { checkTargets } from "./report/targets";
 import { FULL_PLAN, SMOKE_PLAN, type RunPlan } from "./run-plan";
 import { bareDriverSavepoint } from "./strategies/bare-driver-savepoint";
@@ -18,6 +18,7 @@ import { peerTransactionalTests } from "./strategies/peer-transactional-tests";
 import { perTestRollback } from "./strategies/per-test-rollback";
 import { resynchronizeSchema } from "./strategies/resynchronize-schema";
 import { truncateAndReload } from "./strategies/truncate-and-reload";
+import { runClassificationSuite } from "./suites/classification-suite";
 import { runFloorGrowthSuite } from "./suites/floor-growth-suite";
 import { runMemorySuite } from "./suites/memory-suite";
 import { dropTestDatabase, localPostgres, prepareTestDatabase, probePostgres } from "./suites/postgres-server";
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
   const { version, ...postgres } = await postgresSuite(plan, onProgress);
   if (version) environment.postgres = version;
   const memory = await runMemorySuite(plan.fixtureRows, plan.memory.first, plan.memory.total);
+  const classification = await runClassificationSuite(plan.classification, plan.fixtureRows);
   environment.loadAtEnd = os.loadavg()[0]!;
 
   const results: BenchResults = {
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
     replication,
     floorGrowth,
     memory,
+    classification,
   };
   console.log(`\nPer test, in-memory SQLite, ${plan.fixtureRows} fixture rows (vs 1 = ratio of medians to strategy 1):\n`);
   console.log(renderText(strategyTable(main)));
@@ -146,6 +149,10 @@ async function main(): Promise<void> {
       rows: checkTargets(results).map((t) => [t.target, t.measured, t.met ? "yes" : "NO"]),
       numeric: new Set(),
     }),
+  );
+
+  console.log(
+    `\nStatement classification (replica guard), per statement: ${micros(classification.cold.median)} cold, ${micros(classification.warm.median)} warm (cached).`,
   );
 
   fs.mkdirSync(outDir, { recursive: true });

@@ -12,6 +12,12 @@ export function countFor(counts: ByBody, bodyKey: string): IterationCount {
   return bodyKey === "one-select" ? counts["one-select"] : counts.realistic;
 }
 
+/** The classification suite: rounds, and how often each round classifies the whole statement mix. */
+export interface ClassificationCounts {
+  readonly rounds: number;
+  readonly repetitions: number;
+}
+
 /** How much of everything one run measures. */
 export interface RunPlan {
   readonly name: "full" | "smoke";
@@ -36,6 +42,8 @@ export interface RunPlan {
   readonly floorGrowth: { readonly testsBefore: number; readonly measured: number };
   /** Memory: the heap is read after `first` and after `total` tests of one group. */
   readonly memory: { readonly first: number; readonly total: number };
+  /** Statement classification (the replica guard's tokenizer), cold and warm. */
+  readonly classification: ClassificationCounts;
   /** Postgres database base name: the library's engine runs in `test_<name>`. */
   readonly postgresDatabase: string;
 }
@@ -58,6 +66,7 @@ export const FULL_PLAN: RunPlan = {
   queries: { iterations: 8_000, warmup: 400 },
   floorGrowth: { testsBefore: 1_000, measured: 200 },
   memory: { first: 1_000, total: 10_000 },
+  classification: { rounds: 20, repetitions: 200 },
   postgresDatabase: "bench",
 };
 
@@ -80,5 +89,6 @@ export const SMOKE_PLAN: RunPlan = {
   queries: { iterations: 3, warmup: 0 },
   floorGrowth: { testsBefore: 2, measured: 1 },
   memory: { first: 2, total: 4 },
+  classification: { rounds: 1, repetitions: 1 },
   postgresDatabase: `bench_smoke_${process.pid}`,
 };

@@ -31,6 +31,7 @@ if (isDefaultCombination) {
           "## Per-query overhead",
           "## Replication",
           "## Memory",
+          "## Statement classification",
         ]) {
           expect(results).to.contain(section);
         }

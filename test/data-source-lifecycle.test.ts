@@ -6,6 +6,7 @@ import {
   DataSourceDestroyedError,
   DataSourceNotInitializedError,
   TestIsolation,
+  SchemaInTransactionError,
   TransactionalTestCase,
   type SharedReplicationDataSource,
 } from "../src";
@@ -45,6 +46,11 @@ describe("DataSource lifecycle and misuse", () => {
     const error = await rejectionOf(dataSource.createQueryRunner().query("SELECT 1"));
     expect(error).to.be.instanceOf(DataSourceNotInitializedError);
     expect((error as Error).message).to.contain("dataSource.initialize()");
+  });
+
+  it("should answer a statement of only comments or whitespace with no rows, as servers do, without sending it", async () => {
+    await dataSource.initialize();
+    for (const sql of ["/* nothing */", "-- nothing", "  ", "/* a */ -- b"]) expect(await dataSource.query(sql), sql).to.deep.equal([]);
   });
 
   it("should refuse a runner used after destroy() with DataSourceDestroyedError", async () => {
@@ -145,6 +151,23 @@ describe("destroying one of two DataSources sharing a connection", () => {
   afterEach(async () => {
     if (secondary.isInitialized) await secondary.destroy();
     await primary.destroy();
+  });
+
+  it("should refuse to create a joining DataSource's schema inside a test's transaction, where it would be rolled back", async () => {
+    const isolation = new TestIsolation(primary);
+    await isolation.beginGroup();
+    try {
+      await isolation.beginTest();
+      await primary.getRepository(Item).insert({ value: 1 });
+      const late = createTestDataSource({ shareConnectionWith: primary }, { entities: [Item] });
+      expect(await rejectionOf(late.initialize())).to.be.instanceOf(SchemaInTransactionError);
+      expect(late.isInitialized).to.equal(false);
+      // The primary and its test go on.
+      expect(await primary.getRepository(Item).count()).to.equal(1);
+      await isolation.endTest();
+    } finally {
+      await isolation.endGroup();
+    }
   });
 
   it("should roll back the destroyed one's open transaction and never block the other", async () => {

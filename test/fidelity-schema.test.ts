@@ -122,6 +122,18 @@ describe("production fidelity: schema, unsupported features, isolation", () => {
       expect(rows).to.deep.equal([{ second: "b", first: "a", again: "b", literal: "$1" }]);
     });
 
+    it("should not take a quoted identifier holding :: for a Postgres cast", async () => {
+      const error = await rejectionOf(dataSource.query(`SELECT "email" AS "a::b" FROM "pg_profile" WHERE WHERE`));
+      expect(error).to.be.an("error").and.not.to.be.instanceOf(UnsupportedSqlError);
+    });
+
+    it("should leave = CURRENT_TIMESTAMP inside a literal of an UPDATE as written", async () => {
+      await dataSource.query(`INSERT INTO "pg_profile" ("id", "email") VALUES ('6c7a2f5e-9e1b-4c57-a1c2-0f1e2d3c4b5a', 'a@b.c')`);
+      await dataSource.query(`UPDATE "pg_profile" SET "bio" = 'x = CURRENT_TIMESTAMP' WHERE "email" = 'a@b.c'`);
+      const [row] = await dataSource.query(`SELECT "bio" FROM "pg_profile" WHERE "email" = 'a@b.c'`);
+      expect(row).to.deep.equal({ bio: "x = CURRENT_TIMESTAMP" });
+    });
+
     it("should leave errors of portable SQL as the engine reports them", async () => {
       const error = await rejectionOf(dataSource.query(`SELECT * FROM "no_such_table"`));
       expect(error).not.to.be.instanceOf(UnsupportedSqlError);

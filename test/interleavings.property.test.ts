@@ -106,10 +106,14 @@ async function runFlow(dataSource: SharedReplicationDataSource, model: Model, fl
   };
 
   /** Raw BEGIN/COMMIT/ROLLBACK end or start the whole transaction, savepoints included, as on the server. */
+  // Raw transaction control is not counted by TypeORM's runner: a transaction it opened is ended by raw control too.
+  let rawOpen = false;
   const raw = async (what: "begin" | "commit" | "rollback", spelling: number) => {
     const sql = SPELLINGS[what][spelling]!;
     const all = frames.flat();
     if (what === "begin") {
+      // Inside a transaction TypeORM's methods opened, raw BEGIN is left out: their state would go stale.
+      if (frames.length > 0 && !rawOpen) return;
       // Postgres: a warning inside a transaction. MySQL: an implicit COMMIT first.
       if (frames.length > 0 && family === "postgres") return void (await runner.query(sql));
       if (frames.length > 0) model.set(all, { state: "committing" });
@@ -117,8 +121,11 @@ async function runFlow(dataSource: SharedReplicationDataSource, model: Model, fl
       if (frames.length > 0) model.set(all, { state: "committed" });
       frames.length = 0;
       frames.push([]);
+      rawOpen = true;
       return;
     }
+    // A transaction TypeORM's methods opened is ended by them, not raw (their state would go stale).
+    if (frames.length > 0 && !rawOpen) return;
     if (what === "rollback") {
       await runner.query(sql);
       model.set(all, { state: "gone" });
@@ -128,6 +135,7 @@ async function runFlow(dataSource: SharedReplicationDataSource, model: Model, fl
       model.set(all, { state: "committed" });
     }
     frames.length = 0;
+    rawOpen = false;
   };
 
   const end = async (how: "commit" | "rollback") => {
@@ -150,12 +158,14 @@ async function runFlow(dataSource: SharedReplicationDataSource, model: Model, fl
   for (const step of commands) {
     switch (step.op) {
       case "begin":
+        if (rawOpen) break;
         await runner.startTransaction();
         frames.push([]);
         break;
       case "commit":
       case "rollback":
-        if (frames.length > 0) await end(step.op);
+        if (rawOpen) await raw(step.op, 0);
+        else if (frames.length > 0) await end(step.op);
         break;
       case "insert": {
         const value = model.newValue(flow);
@@ -188,6 +198,7 @@ async function runFlow(dataSource: SharedReplicationDataSource, model: Model, fl
         await (step.timer ? new Promise((resolve) => setTimeout(resolve, 0)) : new Promise((resolve) => setImmediate(resolve)));
         break;
       case "release":
+        if (rawOpen) await raw("rollback", 0);
         while (frames.length > 0) await end("rollback");
         await runner.release();
         runner = dataSource.createQueryRunner("master");
@@ -195,6 +206,7 @@ async function runFlow(dataSource: SharedReplicationDataSource, model: Model, fl
         break;
     }
   }
+  if (rawOpen) await raw("commit", 0);
   while (frames.length > 0) await end("commit");
   await read("replica");
   await runner.release();

@@ -329,6 +329,12 @@ describe("option classification", () => {
       expect(warned.map((warning) => /option "([\w.]+)"/.exec(warning.message)![1])).to.deep.equal(["extra.typeCast"]);
     });
 
+    it("should keep schema for a SQLite application, which TypeORM's entity metadata reads whatever the driver", async () => {
+      const sqliteType = testCombination.engine === "sqljs" ? "sqljs" : testCombination.engine === "sqlite3" ? "sqlite" : "better-sqlite3";
+      const dataSource = inMemory({ type: sqliteType, schema: "main" } as never);
+      expect(dataSource.options).to.have.property("schema", "main");
+    });
+
     it("should not pass options that only another type's driver declares", () => {
       const dataSource = inMemory({ type: "postgres", busyTimeout: 10, location: "app.sqlite", flags: 1 } as never);
       expect(dataSource.options).not.to.have.any.keys("busyTimeout", "location", "flags");

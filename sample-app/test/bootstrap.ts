@@ -3,9 +3,8 @@
 
 // #region bootstrap
 import "reflect-metadata";
-import { SharedReplicationDataSource } from "typeorm-shared-replication";
+import { SharedReplicationDataSource, overrideModuleExports } from "typeorm-shared-replication";
 import { productionOptions } from "../src/data-source";
-import { overrideModuleExports } from "./support/override-module-exports";
 
 // The production options (Postgres, a primary and two replicas) on one in-memory SQLite connection
 // that the primary and both replicas share. Hosts and passwords are never used.

@@ -113,6 +113,32 @@ export class SharedConnection {
     this.lock = new ConnectionLock(lockTimeoutMs);
   }
 
+  /**
+   * Restores connection state a rollback does not undo (see `readSessionChange`), each recorded
+   * with the harness frame that was innermost when the change was made.
+   */
+  private readonly sessionChanges: { readonly frame: TransactionFrame; readonly restore: string }[] = [];
+
+  /** Records `restore`, to run when the innermost harness frame (a test's, a group's) ends; outside one, nothing is recorded. */
+  recordSessionChange(restore: string): void {
+    const frame = [...this.frames, ...this.deferred]
+      .reverse()
+      .find((candidate) => candidate.ambient && candidate.alive && candidate !== this.session);
+    if (frame) this.sessionChanges.push({ frame, restore });
+  }
+
+  /** The restores of changes made inside `frame` (or inside frames gone before it), newest first, forgotten here. */
+  takeSessionChanges(frame: TransactionFrame): string[] {
+    const taken: string[] = [];
+    for (let i = this.sessionChanges.length - 1; i >= 0; i--) {
+      const change = this.sessionChanges[i]!;
+      if (change.frame !== frame && change.frame.alive) continue;
+      taken.push(change.restore);
+      this.sessionChanges.splice(i, 1);
+    }
+    return taken;
+  }
+
   /** True while more than one DataSource uses the connection. */
   get isShared(): boolean {
     return this.members > 1;
@@ -154,6 +180,11 @@ export class SharedConnection {
     this.session = undefined;
     this.lock.reset(closed);
     await this.physical.close();
+  }
+
+  /** True while a transaction other than a server's session transaction is open on the engine: a test's, a group's, an application's. */
+  get hasOpenTransactionsBesidesSession(): boolean {
+    return this.frames.some((frame) => frame.alive && frame !== this.session);
   }
 
   /** True while a transaction or savepoint is open on the engine. */

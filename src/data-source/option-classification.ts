@@ -350,6 +350,15 @@ export const EXTRA_VALUE_KEYS: Readonly<Record<string, readonly string[]>> = {
 };
 const EMULATED_EXTRA_KEYS: ReadonlySet<string> = new Set(["decimalNumbers", "supportBigNumbers", "bigNumberStrings"]);
 
+/**
+ * `schema`, which only the Postgres drivers declare, is read by TypeORM's entity metadata whatever
+ * the driver: a SQLite application's tables get it (and TypeORM's SQLite drivers then create them
+ * without foreign keys), so SQLite applications keep it, undeclared as it is.
+ */
+function readByEveryDriver(type: string, key: string): boolean {
+  return key === "schema" && APPLICATION_TYPES[type] === "sqlite";
+}
+
 /** Every key some supported driver declares beyond the base ones. */
 const DRIVER_KEYS: ReadonlySet<string> = new Set(DRIVER_OPTIONS.flatMap((driver) => Object.keys(driver.options)));
 
@@ -403,7 +412,7 @@ export function innerApplicationOptions(options: DataSourceOptions, engineDriver
     if (value === undefined) continue;
     const rule = optionRule(type, key);
     if (rule === undefined) {
-      if (!DRIVER_KEYS.has(key)) kept[key] = value;
+      if (!DRIVER_KEYS.has(key) || readByEveryDriver(type, key)) kept[key] = value;
       continue;
     }
     if (rule === "kept") kept[key] = value;

@@ -12,6 +12,7 @@ import type { ExecutorRunner } from "../executor/runner-state";
 import type { DataSourceLifecycle, RunnerContext } from "../query-runner/runner-context";
 import { StatementExecutor } from "../executor/statement-executor";
 import { DataSourceDestroyedError } from "../errors/data-source-destroyed-error";
+import { SchemaInTransactionError } from "../errors/schema-in-transaction-error";
 import type { SharedQueryRunner } from "../query-runner/shared-query-runner";
 import { ReplicaSet } from "../replication/replica-set";
 import { internalsOf, registerInternals } from "./data-source-internals";
@@ -96,6 +97,7 @@ export class SharedReplicationDataSource extends DataSource {
       family: resolved.family,
       emulatesAbort: resolved.family === "postgres" && !engine.abortsTransactionOnError,
       lifecycle: () => lifecycle,
+      restoresSessionState: engine.persistent !== true,
       log: this.queryLog,
       allowReplicaWrites: resolved.allowReplicaWrites,
       isolation,
@@ -130,6 +132,9 @@ export class SharedReplicationDataSource extends DataSource {
       }
     };
     driver.disconnect = async () => {
+      // destroy() again after one that failed once the connection had closed (a test database
+      // another session uses was not dropped): nothing is left to close.
+      if (lifecycle === "destroyed") return;
       lifecycle = "destroyed";
       await connection.detach(() => new DataSourceDestroyedError("A statement was waiting for the shared connection when it closed"));
     };
@@ -167,6 +172,7 @@ export class SharedReplicationDataSource extends DataSource {
       // engine yet. When one is (a DataSource joining a shared connection mid-test), the schema is
       // part of it: rolled back with it, so a persistent database must not remember it as created.
       const connection = internals.connection;
+      if (this.schemaStrategy !== "none" && connection.hasOpenTransactionsBesidesSession) throw new SchemaInTransactionError();
       const committed = !connection.hasOpenFrames;
       const databaseKey = internals.engine.persistent && committed ? internals.engine.databaseKey : undefined;
       await createSchemaOnce(databaseKey, tables, () => connection.outsideDeferredFrames(() => this.createSchema()));

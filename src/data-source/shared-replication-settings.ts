@@ -4,6 +4,7 @@ import type { ServerEngineSettings } from "../engines/server/server-engine-setti
 import { InvalidSettingsError } from "../errors/invalid-settings-error";
 import type { SharedReplicationDataSource } from "./shared-replication-data-source";
 import { applicationFamily, type ApplicationFamily } from "./application-type";
+import { internalsOf } from "./data-source-internals";
 import { replicationShape } from "./replication-shape";
 
 /** How a SharedReplicationDataSource creates its schema. */
@@ -139,6 +140,21 @@ export function resolveSettings(options: unknown, settings: unknown): ResolvedSe
   const shareWith = settings.shareConnectionWith;
   if (shareWith !== undefined && !(typeof shareWith === "object" && shareWith !== null && "queryLog" in shareWith)) {
     throw new InvalidSettingsError("shareConnectionWith", shareWith, "expected another SharedReplicationDataSource.");
+  }
+  if (shareWith !== undefined && settings.engine !== undefined) {
+    throw new InvalidSettingsError(
+      "engine",
+      settings.engine,
+      "a DataSource that shares another's connection runs on its engine: leave engine unset.",
+    );
+  }
+  const sharedFamily = shareWith === undefined ? undefined : internalsOf(shareWith as SharedReplicationDataSource)?.context.family;
+  if (sharedFamily !== undefined && sharedFamily !== family) {
+    throw new InvalidSettingsError(
+      "shareConnectionWith",
+      shareWith,
+      `a ${family} application cannot share the connection of a ${sharedFamily} application: their SQL and behaviour differ.`,
+    );
   }
   const replicas = nonNegativeInteger("replicas", settings.replicas, shape.replicas ?? 0);
   return {

@@ -19,17 +19,20 @@ export interface TestLeak {
  */
 export class TestLeakError extends SharedReplicationError {
   readonly leaks: readonly TestLeak[];
+  /** The leaking test's title, when the test-framework adapter knows it. */
+  readonly testTitle: string | undefined;
 
-  constructor(leaks: readonly TestLeak[]) {
+  constructor(leaks: readonly TestLeak[], testTitle?: string) {
     const lines = leaks.map(
       (leak) =>
         `- ${leak.kind === "runner" ? "unreleased" : "transaction still open on"} ${leak.runner}, created at:\n${indent(leak.creationSite)}`,
     );
     super(
-      `The test left ${leaks.length} thing(s) behind on the shared connection (rolled back now, the next test starts clean):\n` +
+      `The test${testTitle === undefined ? "" : ` "${testTitle}"`} left ${leaks.length} thing(s) behind on the shared connection (rolled back now, the next test starts clean):\n` +
         `${lines.join("\n")}\nRelease every query runner you create and commit or roll back every transaction you start.`,
     );
     this.leaks = leaks;
+    this.testTitle = testTitle;
   }
 }
 

@@ -7,10 +7,13 @@ import { DataSourceNotInitializedError } from "../errors/data-source-not-initial
 import { QueryRunnerReleasedError } from "../errors/query-runner-released-error";
 import { ReplicaWriteError } from "../errors/replica-write-error";
 import { TestEndedError } from "../errors/test-ended-error";
+import { UnsupportedSqlError } from "../errors/unsupported-sql-error";
 import { TransactionAbortedError } from "../errors/transaction-aborted-error";
 import type { StatementKind } from "../query-log/query-log-entry";
 import type { RunnerContext } from "../query-runner/runner-context";
-import { classifyStatement } from "../replication/statement-classifier";
+import { classifyStatement } from "../sql/statement-classifier";
+import { readSessionChange, type SessionChange } from "../sql/session-change";
+import { isTrivia, tokenize } from "../sql/tokenizer";
 import { readTransactionControl, type TransactionControl } from "../sql/transaction-control";
 import { currentTestScope } from "../testing/test-scope";
 import type { ExecutorRunner } from "./runner-state";
@@ -36,6 +39,15 @@ const RAW_SAVEPOINT_END: ExecuteOptions = { kind: "transaction", write: true, en
 // What TypeORM's transaction methods send besides transaction control: the isolation level.
 const TRANSACTION_SETTING = /^\s*(SET\s+TRANSACTION\b|PRAGMA\s+read_uncommitted\b)/i;
 const NO_ROWS = (): unknown[] => [];
+// The test harness's own savepoints (see TransactionFrame.savepoint).
+const RESERVED_SAVEPOINT = /^typeorm_shared_\d+$/i;
+// Pragmas SQLite lets set but not read: restored to their default.
+const WRITE_ONLY_PRAGMA_DEFAULTS: Readonly<Record<string, string>> = { case_sensitive_like: "0" };
+const SEND_ALONE = "Send it on its own, so the test harness can undo it when the test ends.";
+const UNREAD_CONTROL =
+  "Send BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE and ROLLBACK TO each on its own, in a spelling your database documents.";
+// Errors of an engine that does not have production's syntax or functions: production would not have failed.
+const ENGINE_LIMITATION = /syntax error|no such function|unrecognized token|near "/i;
 
 /** A stream a driver's runner opened (pg-query-stream, mysql2): what the executor listens to and ends. */
 export interface DriverStream {
@@ -63,20 +75,58 @@ export class StatementExecutor {
   query(runner: ExecutorRunner, sql: string, parameters: unknown[] | undefined, structured: boolean | undefined): Promise<any> {
     try {
       this.assertUsable(runner, "query", sql);
-      const statement = classifyStatement(sql);
+      // Nothing but comments: servers answer with no rows (and node-sqlite3 would crash the process on it).
+      if (isEmptyStatement(sql, this.context.family)) return Promise.resolve([]);
+      const statement = classifyStatement(sql, this.context.family, runner.replicaIndex !== undefined && !this.context.allowReplicaWrites);
       if (runner.state.controlling > 0 && (statement === "transaction" || TRANSACTION_SETTING.test(sql))) return this.protocol(runner, sql);
       if (statement === "transaction") {
         const reading = readTransactionControl(sql, this.context.family);
-        if (reading) return this.applicationControl(runner, reading.control, reading.accepted, sql, parameters, structured);
+        if (!reading) {
+          // Run as it is, it could end the test's transaction on the engine: never sent.
+          throw new UnsupportedSqlError(sql, "transaction control the library cannot read as one statement", UNREAD_CONTROL, undefined);
+        }
+        return this.applicationControl(runner, reading.control, reading.accepted, sql, parameters, structured);
       }
       // Only a runner a replica serves is guarded: without replicas TypeORM serves "slave" runners from the master.
       if (statement === "write" && runner.replicaIndex !== undefined && !this.context.allowReplicaWrites) {
         throw new ReplicaWriteError(sql, runner.role, runner.replicaIndex, runner.runnerId);
       }
+      if (statement === "write" && this.context.restoresSessionState) {
+        const change = readSessionChange(sql);
+        if (change === "multiple") throw new UnsupportedSqlError(sql, "a PRAGMA or ATTACH among several statements", SEND_ALONE, undefined);
+        if (change) return this.changeSession(runner, change, sql, parameters, structured);
+      }
       return this.execute(runner, sql, parameters, structured, statement === "write" ? WRITE : statement === "read" ? READ : RAW_SAVEPOINT);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * A PRAGMA that sets a value, or an ATTACH: SQLite keeps them on the connection whatever becomes
+   * of the transaction, so the previous value is read first and restored (the database detached)
+   * when the test or group it was made in ends, as if the test had never run.
+   */
+  private async changeSession(
+    runner: ExecutorRunner,
+    change: SessionChange,
+    sql: string,
+    parameters: unknown[] | undefined,
+    structured: boolean | undefined,
+  ): Promise<any> {
+    let restore: string | undefined;
+    if (change.kind === "attach") restore = `DETACH DATABASE "${change.alias.split('"').join('""')}"`;
+    else {
+      const rows = (await this.execute(runner, `PRAGMA ${change.target}`, undefined, false, READ)) as Record<string, unknown>[];
+      const value = rows?.[0] === undefined ? undefined : Object.values(rows[0])[0];
+      if (value === undefined && WRITE_ONLY_PRAGMA_DEFAULTS[change.target] !== undefined) {
+        restore = `PRAGMA ${change.target} = ${WRITE_ONLY_PRAGMA_DEFAULTS[change.target]}`;
+      } else if (typeof value === "number" || typeof value === "bigint") restore = `PRAGMA ${change.target} = ${value}`;
+      else if (typeof value === "string") restore = `PRAGMA ${change.target} = '${value.split("'").join("''")}'`;
+    }
+    const result = await this.execute(runner, sql, parameters, structured, WRITE);
+    if (restore) this.connection.recordSessionChange(restore);
+    return result;
   }
 
   /** A statement of the test harness's own: logged as internal, never guarded or scoped. */
@@ -112,21 +162,39 @@ export class StatementExecutor {
    * transaction on the shared connection itself (the test's savepoint sits below it, with savepoint
    * names of its own), so what it opens or ends is decided by the runner's frames, not by the
    * statement's spelling. `SET TRANSACTION` is not sent: the engine's transaction below the
-   * application's is open already, and the level cannot change inside it.
+   * application's is open already, and the level cannot change inside it. Where the runner's
+   * frames and TypeORM's own count disagree (transaction control the application sent itself in
+   * between), the server's rules decide, as they would in production.
    */
   private protocol(runner: ExecutorRunner, sql: string): Promise<unknown> {
     const keyword = /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase();
-    if (keyword === "BEGIN" || keyword === "START" || keyword === "SAVEPOINT") return this.openOwnFrame(runner).then(NO_ROWS);
-    if (keyword === "COMMIT" || keyword === "RELEASE") return this.endOwnFrame(runner, "commit", false).then(NO_ROWS);
-    if (keyword === "ROLLBACK") return this.endOwnFrame(runner, "rollback", false).then(NO_ROWS);
-    if (keyword === "SET") return Promise.resolve([]);
-    return this.execute(runner, sql, undefined, false, CONTROL);
+    const inTransaction = runner.state.ownFrames.length > 0;
+    switch (keyword) {
+      case "BEGIN":
+      case "START":
+        return inTransaction ? this.beginInTransaction(runner, sql) : this.openOwnFrame(runner).then(NO_ROWS);
+      case "SAVEPOINT":
+        return this.openOwnFrame(runner).then(NO_ROWS);
+      case "RELEASE":
+        return this.endOwnFrame(runner, "commit", false).then(NO_ROWS);
+      case "COMMIT":
+        return inTransaction ? this.endOwnFrame(runner, "commit", true).then(NO_ROWS) : this.endNothing("commit", sql);
+      case "ROLLBACK":
+        if (/^\s*ROLLBACK\s+TO\b/i.test(sql)) return this.endOwnFrame(runner, "rollback", false).then(NO_ROWS);
+        return inTransaction ? this.endOwnFrame(runner, "rollback", true).then(NO_ROWS) : this.endNothing("rollback", sql);
+      case "SET":
+        return Promise.resolve([]);
+      default:
+        return this.execute(runner, sql, undefined, false, CONTROL);
+    }
   }
 
   /**
    * Transaction control the application sent itself, in any spelling its production database
-   * accepts: always the application's own transaction on this runner, never the test's. BEGIN,
-   * COMMIT and ROLLBACK behave as production's server does where there is nothing to begin or end.
+   * accepts: always the application's own transaction on this runner, never the test's. Like
+   * TypeORM's runners, the library does not count it in `isTransactionActive`/`transactionDepth`.
+   * BEGIN, COMMIT and ROLLBACK behave as production's server does where there is nothing to begin
+   * or end.
    */
   private applicationControl(
     runner: ExecutorRunner,
@@ -136,66 +204,75 @@ export class StatementExecutor {
     parameters: unknown[] | undefined,
     structured: boolean | undefined,
   ): Promise<unknown> {
-    const family = this.context.family;
-    if (!accepted) {
+    if (!accepted)
       throw new QueryFailedError(
         sql,
         parameters,
-        new Error(
-          `syntax error: ${family === "mysql" ? "MySQL" : family === "postgres" ? "Postgres" : "SQLite"} does not accept this transaction control statement`,
-        ),
+        new Error(`syntax error: ${this.serverName()} does not accept this transaction control statement`),
       );
-    }
     const state = runner.state;
     const inTransaction = state.ownFrames.length > 0;
+    if (control.kind === "savepoint" || control.kind === "release" || control.kind === "rollback-to") {
+      if (RESERVED_SAVEPOINT.test(control.name.replace(/^["`[]|["`\]]$/g, ""))) {
+        throw new UnsupportedSqlError(
+          sql,
+          `the savepoint name ${control.name}`,
+          "Names typeorm_shared_<n> are the test harness's own savepoints; name yours differently.",
+          undefined,
+        );
+      }
+    }
     switch (control.kind) {
       case "begin":
-        if (!inTransaction) {
-          state.flow = enterNewFlow();
-          return this.openOwnFrame(runner).then(
-            () => this.settleRaw(runner),
-            (error) => this.failRawBegin(runner, error),
-          );
-        }
-        // Postgres: a WARNING, nothing changes. MySQL: an implicit COMMIT, then a new transaction.
-        if (family === "postgres") return Promise.resolve([]);
-        if (family === "mysql")
-          return this.endOwnFrame(runner, "commit", true).then(() =>
-            this.applicationControl(runner, control, accepted, sql, parameters, structured),
-          );
-        throw new QueryFailedError(sql, parameters, new Error("SQLITE_ERROR: cannot start a transaction within a transaction"));
+        if (inTransaction) return this.beginInTransaction(runner, sql);
+        state.flow = enterNewFlow();
+        return this.openOwnFrame(runner).then(NO_ROWS);
       case "commit":
       case "rollback":
-        if (inTransaction) return this.endOwnFrame(runner, control.kind, true).then(() => this.settleRaw(runner));
-        // Postgres: a WARNING ("there is no transaction in progress"); MySQL: nothing to do.
-        if (family !== "sqlite") return Promise.resolve([]);
-        throw new QueryFailedError(sql, parameters, new Error(`SQLITE_ERROR: cannot ${control.kind} - no transaction is active`));
+        return inTransaction ? this.endOwnFrame(runner, control.kind, true).then(NO_ROWS) : this.endNothing(control.kind, sql);
       case "rollback-to":
+        // Postgres refuses SAVEPOINT in an aborted transaction: every savepoint there is older than the failure.
         if (this.context.emulatesAbort) for (const frame of state.ownFrames) frame.aborted = false;
         return this.execute(runner, sql, parameters, structured, RAW_SAVEPOINT_END);
       case "release":
+        if (this.context.emulatesAbort && this.isAborted(runner)) throw new TransactionAbortedError(sql, parameters);
         return this.execute(runner, sql, parameters, structured, RAW_SAVEPOINT_END);
       case "savepoint":
+        if (this.context.emulatesAbort && this.isAborted(runner)) throw new TransactionAbortedError(sql, parameters);
         return this.execute(runner, sql, parameters, structured, RAW_SAVEPOINT);
     }
   }
 
-  private settleRaw(runner: ExecutorRunner): unknown[] {
-    const depth = runner.state.ownFrames.length;
-    runner.setTransactionState(depth > 0, depth);
+  /** BEGIN inside a transaction: Postgres warns and changes nothing; MySQL commits and begins anew; SQLite refuses. */
+  private async beginInTransaction(runner: ExecutorRunner, sql: string): Promise<unknown[]> {
+    const family = this.context.family;
+    if (family === "sqlite")
+      throw new QueryFailedError(sql, [], new Error("SQLITE_ERROR: cannot start a transaction within a transaction"));
+    if (family === "mysql") {
+      const flow = runner.state.flow;
+      await this.endOwnFrame(runner, "commit", true, false);
+      runner.state.flow = flow && !flow.isEnded ? flow : undefined;
+      await this.openOwnFrame(runner);
+    }
     return [];
   }
 
-  private failRawBegin(runner: ExecutorRunner, error: unknown): never {
-    if (runner.state.ownFrames.length === 0) this.endTransactionState(runner);
-    throw error;
+  /** COMMIT or ROLLBACK with no transaction: Postgres warns, MySQL does nothing, SQLite refuses. */
+  private endNothing(how: "commit" | "rollback", sql: string): Promise<unknown[]> {
+    if (this.context.family !== "sqlite") return Promise.resolve([]);
+    return Promise.reject(new QueryFailedError(sql, [], new Error(`SQLITE_ERROR: cannot ${how} - no transaction is active`)));
+  }
+
+  private serverName(): string {
+    return this.context.family === "mysql" ? "MySQL" : this.context.family === "postgres" ? "Postgres" : "SQLite";
   }
 
   private async openOwnFrame(runner: ExecutorRunner): Promise<void> {
     const state = runner.state;
     if (this.context.emulatesAbort && this.isAborted(runner)) throw new TransactionAbortedError("SAVEPOINT", undefined);
     const outermost = state.ownFrames.length === 0;
-    if (outermost) state.lease = await this.acquire(runner, "transaction", state.flow, "startTransaction");
+    // A transaction begun right after an implicit COMMIT (MySQL) keeps the turn it already holds.
+    if (outermost && !state.lease) state.lease = await this.acquire(runner, "transaction", state.flow, "startTransaction");
     try {
       // The test's savepoint must sit below the application's transaction.
       if (this.connection.hasDeferredFrames) await this.connection.openDeferredFrames(this.controlStatement(runner));
@@ -217,7 +294,7 @@ export class StatementExecutor {
    * Ends the runner's innermost own frame, or with `whole` its outermost (a raw `COMMIT` or
    * `ROLLBACK` ends the whole transaction, savepoints included, as on a server).
    */
-  private async endOwnFrame(runner: ExecutorRunner, how: "commit" | "rollback", whole: boolean): Promise<void> {
+  private async endOwnFrame(runner: ExecutorRunner, how: "commit" | "rollback", whole: boolean, endState = true): Promise<void> {
     const state = runner.state;
     if (whole) state.ownFrames.splice(1);
     const frame = state.ownFrames[state.ownFrames.length - 1];
@@ -230,7 +307,7 @@ export class StatementExecutor {
     }
     await this.endFrame(runner, frame, end);
     state.ownFrames.pop();
-    if (state.ownFrames.length === 0) this.endTransactionState(runner);
+    if (state.ownFrames.length === 0 && endState) this.endTransactionState(runner);
   }
 
   private async endFrame(runner: ExecutorRunner, frame: TransactionFrame, end: FrameEnd): Promise<void> {
@@ -251,7 +328,11 @@ export class StatementExecutor {
     if (lease) this.connection.lock.release(lease);
   }
 
-  /** The runner's transaction is over (ended, discarded or fenced): its turn on the connection and its flow end. */
+  /**
+   * The runner's transaction is over (ended, discarded or fenced): its turn on the connection and its
+   * flow end. TypeORM's `isTransactionActive` and `transactionDepth` are its transaction methods'
+   * business; callers that end a transaction behind their back set them.
+   */
   endTransactionState(runner: ExecutorRunner): void {
     const state = runner.state;
     state.ownFrames.length = 0;
@@ -259,8 +340,6 @@ export class StatementExecutor {
     state.lease = undefined;
     state.flow?.end();
     state.flow = undefined;
-    // TypeORM's own commit/rollback counts its depth down itself; everyone else sets it.
-    runner.setTransactionState(false);
   }
 
   /** An enclosing transaction ended and took (some of) the runner's frames with it. */
@@ -310,7 +389,7 @@ export class StatementExecutor {
     open: () => Promise<S>,
   ): Promise<S> {
     this.assertUsable(runner, "stream", sql);
-    const statement = classifyStatement(sql);
+    const statement = classifyStatement(sql, this.context.family, runner.replicaIndex !== undefined && !this.context.allowReplicaWrites);
     if (statement === "write" && runner.replicaIndex !== undefined && !this.context.allowReplicaWrites) {
       throw new ReplicaWriteError(sql, runner.role, runner.replicaIndex, runner.runnerId);
     }
@@ -328,7 +407,9 @@ export class StatementExecutor {
       void this.closeStream(runner, sql, parameters, started, lease, frame, error);
     };
     try {
-      lease = await this.acquire(runner, "transaction", currentFlow(), "stream", sql);
+      // No flow passes through an open stream: on the one connection, its statements would queue behind
+      // the stream inside the driver and never run. They wait for it instead, bounded by connectionWaitTimeout.
+      lease = await this.acquire(runner, "transaction", undefined, "stream", sql);
       if (lease) lease.sql = sql;
       if (statement !== "read" && this.connection.hasDeferredFrames)
         await this.connection.openDeferredFrames(this.controlStatement(runner));
@@ -536,9 +617,9 @@ export class StatementExecutor {
     } catch (failure) {
       // statementSavepoints: the engine aborts the transaction on error (see RunnerContext).
       if (sent && context.statementSavepoints) this.connection.statementFailed(runner);
-      if (sent && context.emulatesAbort && !internal) this.connection.abortTransactionOf(runner);
       const reported = context.statementError ? context.statementError(failure, statement.sql, statement.parameters) : failure;
       error = context.translateError ? context.translateError(reported, sql) : reported;
+      if (sent && context.emulatesAbort && !internal && !isEngineLimitation(error)) this.connection.abortTransactionOf(runner);
       throw error;
     } finally {
       this.connection.statementEnded();
@@ -573,4 +654,19 @@ export class StatementExecutor {
     for (const frame of runner.state.ownFrames) if (frame.aborted && frame.alive) return true;
     return false;
   }
+}
+
+/** The engine rejected what production accepts (its syntax, its functions): not a failure production would have had. */
+function isEngineLimitation(error: unknown): boolean {
+  if (error instanceof UnsupportedSqlError) return true;
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === "string" && ENGINE_LIMITATION.test(message);
+}
+
+/** True for a statement of only whitespace and comments. Cheap for everything else: only text that starts with a comment is tokenized. */
+function isEmptyStatement(sql: string, family: RunnerContext["family"]): boolean {
+  const start = sql.trimStart();
+  if (start === "") return true;
+  if (!start.startsWith("/*") && !start.startsWith("--") && !start.startsWith("#")) return false;
+  return tokenize(sql, family).every((token) => isTrivia(token.kind));
 }

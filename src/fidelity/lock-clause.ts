@@ -1,14 +1,12 @@
 import { LockNotSupportedOnGivenDriverError, TypeORMError } from "typeorm";
 import type { QueryExpressionMap } from "typeorm/query-builder/QueryExpressionMap";
+import type { SqlEdit } from "../sql/sql-edit";
+import { isTrivia, type SqlToken } from "../sql/tokenizer";
 import { runningTypeOrmLine, type LockMode } from "../typeorm/typeorm-line";
 import type { ProductionProfile } from "./production-profile";
 
 const OPEN = "/*shared-replication:lock*/";
 const CLOSE = "/*shared-replication:end-lock*/";
-const MARKED_LOCK = /\/\*shared-replication:lock\*\/[\s\S]*?\/\*shared-replication:end-lock\*\//g;
-// A locking clause that ends a raw statement written for production.
-const TRAILING_LOCK =
-  /\s+(?:FOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)(?:\s+OF\s+[\w".]+(?:\s*,\s*[\w".]+)*)?(?:\s+NOWAIT|\s+SKIP\s+LOCKED)?|LOCK\s+IN\s+SHARE\s+MODE)\s*;?\s*$/i;
 
 /**
  * The locking clause production's TypeORM driver appends for the query builder's lock mode,
@@ -52,15 +50,77 @@ export function productionLockClause(profile: ProductionProfile, map: QueryExpre
 
 /**
  * Wraps a locking clause in markers. The statement keeps it, so the query log shows what
- * production runs and replica runners reject it as the write it is; {@link withoutLocks} removes
+ * production runs and replica runners reject it as the write it is; {@link lockEdits} removes
  * it right before the engine, which has no row locks (it serialises writers, so the lock holds).
  */
 export function markLock(clause: string): string {
   return clause === "" ? "" : `${OPEN}${clause}${CLOSE}`;
 }
 
-/** The statement without locking clauses: the marked ones the query builder wrote, and a trailing one in raw SQL. */
-export function withoutLocks(sql: string): string {
-  const unmarked = sql.includes(OPEN) ? sql.replace(MARKED_LOCK, "") : sql;
-  return TRAILING_LOCK.test(unmarked) ? unmarked.replace(TRAILING_LOCK, "") : unmarked;
+/**
+ * What to cut from `sql` (tokenized as `tokens`) so no locking clause is left: the marked ones the
+ * query builder wrote, and the clauses that end a raw statement written for production
+ * (`FOR UPDATE | SHARE | NO KEY UPDATE | KEY SHARE [OF t, …] [NOWAIT | SKIP LOCKED | WAIT n]`,
+ * `LOCK IN SHARE MODE`), with the `;` after them.
+ */
+export function lockEdits(sql: string, tokens: readonly SqlToken[]): SqlEdit[] {
+  const edits: SqlEdit[] = [];
+  const words: Word[] = [];
+  let open: SqlToken | undefined;
+  for (const token of tokens) {
+    if (token.kind === "comment") {
+      const text = sql.slice(token.start, token.end);
+      if (text === OPEN) open ??= token;
+      else if (text === CLOSE && open) {
+        edits.push({ start: open.start, end: token.end, text: "" });
+        open = undefined;
+      }
+    }
+    if (open || isTrivia(token.kind)) continue;
+    const text = token.kind === "string" || token.kind === "quoted-identifier" ? "" : sql.slice(token.start, token.end);
+    words.push({ token, word: token.kind === "word" ? text.toUpperCase() : text });
+  }
+  let last = words.length - 1;
+  if (words[last]?.token.kind === "separator") last--;
+  for (let k = 1; k <= last; k++) {
+    if ((words[k]!.word === "FOR" || words[k]!.word === "LOCK") && lockClausesEnd(words, k) === last + 1) {
+      edits.push({ start: words[k - 1]!.token.end, end: sql.length, text: "" });
+      break;
+    }
+  }
+  return edits;
+}
+
+interface Word {
+  readonly token: SqlToken;
+  /** Upper-cased for words; the text otherwise. */
+  readonly word: string;
+}
+
+/** The index after the locking clauses starting at `k`, or -1 when none starts there. */
+function lockClausesEnd(words: readonly Word[], k: number): number {
+  const is = (i: number, ...expected: string[]) =>
+    expected.every((word, n) => words[i + n]?.word === word && words[i + n]!.token.kind === "word");
+  let i = k;
+  while (i < words.length) {
+    if (is(i, "FOR", "UPDATE") || is(i, "FOR", "SHARE")) i += 2;
+    else if (is(i, "FOR", "NO", "KEY", "UPDATE")) i += 4;
+    else if (is(i, "FOR", "KEY", "SHARE")) i += 3;
+    else if (is(i, "LOCK", "IN", "SHARE", "MODE")) i += 4;
+    else break;
+    if (is(i, "OF")) {
+      i++;
+      for (;;) {
+        const kind = words[i]?.token.kind;
+        if (kind !== "word" && kind !== "quoted-identifier") return -1;
+        i++;
+        if (words[i]?.word === "." || words[i]?.word === ",") i++;
+        else break;
+      }
+    }
+    if (is(i, "NOWAIT")) i++;
+    else if (is(i, "SKIP", "LOCKED")) i += 2;
+    else if (is(i, "WAIT") && words[i + 1]?.token.kind === "number") i += 2;
+  }
+  return i === k ? -1 : i;
 }

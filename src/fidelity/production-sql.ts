@@ -1,51 +1,137 @@
 import { UnsupportedSqlError } from "../errors/unsupported-sql-error";
+import { isTrivia, tokenize, type SqlTokenKind } from "../sql/tokenizer";
 import type { ProductionDialect } from "./production-profile";
 
+/** A statement's tokens, whitespace and comments left out, as construct patterns read them. */
+interface Code {
+  readonly kinds: readonly SqlTokenKind[];
+  /** Upper-cased words; the text of everything else. */
+  readonly texts: readonly string[];
+  /** Runs of operator characters written together (`@>`, `?|`), whatever the dialect made of them. */
+  readonly operators: readonly string[];
+}
+
 interface Construct {
-  readonly pattern: RegExp;
+  readonly matches: (code: Code) => boolean;
   readonly name: string;
   readonly advice: string;
 }
 
 const PORTABLE = "Use the query builder or find options, which generate SQL for the test engine, or write portable SQL.";
 
+/** Whether the words `words` follow one another somewhere in `code` (from `at` only, when given). */
+function hasWords(code: Code, words: readonly string[], at?: number): boolean {
+  const { kinds, texts } = code;
+  const matchesAt = (i: number) => words.every((word, n) => kinds[i + n] === "word" && texts[i + n] === word);
+  if (at !== undefined) return matchesAt(at);
+  for (let i = 0; i + words.length <= texts.length; i++) if (matchesAt(i)) return true;
+  return false;
+}
+
+/** Whether a word in `words` is followed by the token `next` (the text, or a kind's test). */
+function wordBefore(code: Code, words: readonly string[], next: (i: number) => boolean): boolean {
+  for (let i = 0; i + 1 < code.texts.length; i++)
+    if (code.kinds[i] === "word" && words.includes(code.texts[i]!) && next(i + 1)) return true;
+  return false;
+}
+
+const JSON_OPERATORS = ["@>", "<@", "?|", "?&", "#>"];
+
 /** Production-only syntax, recognised after the engine rejected a statement, to say what went wrong. */
 const CONSTRUCTS: readonly Construct[] = [
-  { pattern: /::\s*[a-z_]/i, name: "a Postgres cast (::type)", advice: `Use CAST(value AS type). ${PORTABLE}` },
-  { pattern: /\bILIKE\b/i, name: "ILIKE", advice: `Use TypeORM's ILike() operator, or LOWER(column) LIKE LOWER(:value).` },
-  { pattern: /\bSIMILAR\s+TO\b/i, name: "SIMILAR TO", advice: PORTABLE },
-  { pattern: /\bDISTINCT\s+ON\b/i, name: "DISTINCT ON", advice: PORTABLE },
-  { pattern: /\bARRAY\s*\[/i, name: "an ARRAY[…] constructor", advice: PORTABLE },
-  { pattern: /=\s*ANY\s*\(|\bALL\s*\(\s*\$/i, name: "= ANY(array)", advice: `Use TypeORM's In() operator. ${PORTABLE}` },
-  { pattern: /@>|<@|\?\||\?&|#>>?/, name: "a Postgres jsonb/array operator", advice: PORTABLE },
-  { pattern: /!?~\*?\s*'/, name: "a Postgres regular expression match", advice: PORTABLE },
-  { pattern: /\bINTERVAL\s+'/i, name: "an INTERVAL literal", advice: PORTABLE },
   {
-    pattern: /\bON\s+DUPLICATE\s+KEY\s+UPDATE\b/i,
+    // Postgres reads "::" as one operator; MySQL as two ":".
+    matches: (code) =>
+      code.texts.some(
+        (text, i) =>
+          (text === "::" && code.kinds[i + 1] === "word") || (text === ":" && code.texts[i + 1] === ":" && code.kinds[i + 2] === "word"),
+      ),
+    name: "a Postgres cast (::type)",
+    advice: `Use CAST(value AS type). ${PORTABLE}`,
+  },
+  {
+    matches: (code) => hasWords(code, ["ILIKE"]),
+    name: "ILIKE",
+    advice: `Use TypeORM's ILike() operator, or LOWER(column) LIKE LOWER(:value).`,
+  },
+  { matches: (code) => hasWords(code, ["SIMILAR", "TO"]), name: "SIMILAR TO", advice: PORTABLE },
+  { matches: (code) => hasWords(code, ["DISTINCT", "ON"]), name: "DISTINCT ON", advice: PORTABLE },
+  { matches: (code) => wordBefore(code, ["ARRAY"], (i) => code.texts[i] === "["), name: "an ARRAY[…] constructor", advice: PORTABLE },
+  {
+    matches: (code) =>
+      code.texts.some(
+        (text, i) => code.kinds[i] === "operator" && text.endsWith("=") && hasWords(code, ["ANY"], i + 1) && code.texts[i + 2] === "(",
+      ) ||
+      wordBefore(code, ["ALL"], (i) => code.texts[i] === "(" && code.kinds[i + 1] === "placeholder" && code.texts[i + 1]!.startsWith("$")),
+    name: "= ANY(array)",
+    advice: `Use TypeORM's In() operator. ${PORTABLE}`,
+  },
+  {
+    matches: (code) => code.operators.some((run) => JSON_OPERATORS.some((op) => run.includes(op))),
+    name: "a Postgres jsonb/array operator",
+    advice: PORTABLE,
+  },
+  {
+    matches: (code) => code.texts.some((text, i) => ["~", "~*", "!~", "!~*"].includes(text) && code.kinds[i + 1] === "string"),
+    name: "a Postgres regular expression match",
+    advice: PORTABLE,
+  },
+  { matches: (code) => wordBefore(code, ["INTERVAL"], (i) => code.kinds[i] === "string"), name: "an INTERVAL literal", advice: PORTABLE },
+  {
+    matches: (code) => hasWords(code, ["ON", "DUPLICATE", "KEY", "UPDATE"]),
     name: "ON DUPLICATE KEY UPDATE",
     advice: `Use repository.upsert() or orUpdate(). ${PORTABLE}`,
   },
-  { pattern: /^\s*INSERT\s+IGNORE\b/i, name: "INSERT IGNORE", advice: `Use orIgnore(). ${PORTABLE}` },
+  { matches: (code) => hasWords(code, ["INSERT", "IGNORE"], 0), name: "INSERT IGNORE", advice: `Use orIgnore(). ${PORTABLE}` },
   {
-    pattern: /^\s*SET\s+(SESSION\s+|LOCAL\s+)?TRANSACTION\b/i,
+    matches: (code) =>
+      hasWords(code, ["SET", "TRANSACTION"], 0) ||
+      hasWords(code, ["SET", "SESSION", "TRANSACTION"], 0) ||
+      hasWords(code, ["SET", "LOCAL", "TRANSACTION"], 0),
     name: "SET TRANSACTION",
     advice: "Pass the isolation level to dataSource.transaction(level, …) or queryRunner.startTransaction(level).",
   },
   {
-    pattern: /^\s*SET\s/i,
+    matches: (code) => hasWords(code, ["SET"], 0),
     name: "a SET statement",
     advice: "Session settings of the production database have no equivalent in the test engine.",
   },
   {
-    pattern: /\bSQL_CALC_FOUND_ROWS\b|\bSTRAIGHT_JOIN\b|\b(USE|FORCE|IGNORE)\s+INDEX\b/i,
+    matches: (code) =>
+      hasWords(code, ["SQL_CALC_FOUND_ROWS"]) ||
+      hasWords(code, ["STRAIGHT_JOIN"]) ||
+      wordBefore(code, ["USE", "FORCE", "IGNORE"], (i) => code.kinds[i] === "word" && code.texts[i] === "INDEX"),
     name: "MySQL-only select syntax",
     advice: PORTABLE,
   },
 ];
 
+/** The tokens of `sql` as production's dialect reads them, with runs of operator characters joined. */
+function codeOf(sql: string, dialect: ProductionDialect): Code {
+  const kinds: SqlTokenKind[] = [];
+  const texts: string[] = [];
+  const operators: string[] = [];
+  let run = "";
+  let runEnd = -1;
+  for (const token of tokenize(sql, dialect)) {
+    if (isTrivia(token.kind)) continue;
+    const text = sql.slice(token.start, token.end);
+    kinds.push(token.kind);
+    texts.push(token.kind === "word" ? text.toUpperCase() : text);
+    const operatorLike = token.kind === "operator" || token.kind === "punctuation" || (token.kind === "placeholder" && text === "?");
+    if (operatorLike && token.start === runEnd) run += text;
+    else {
+      if (run !== "") operators.push(run);
+      run = operatorLike ? text : "";
+    }
+    runEnd = operatorLike ? token.end : -1;
+  }
+  if (run !== "") operators.push(run);
+  return { kinds, texts, operators };
+}
+
 const ENGINE_REJECTED = /syntax error|no such function|unrecognized token|near "/i;
 const NO_SUCH_FUNCTION = /no such function: ([\w.]+)/i;
-const LITERALS_AND_COMMENTS = /'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//g;
 
 function messageOf(error: unknown): string {
   const driverError = (error as { driverError?: unknown }).driverError;
@@ -60,8 +146,8 @@ export function explainEngineError(error: unknown, sql: string, dialect: Product
   if (typeof error !== "object" || error === null) return error;
   const message = messageOf(error);
   if (!ENGINE_REJECTED.test(message)) return error;
-  const code = sql.replace(LITERALS_AND_COMMENTS, " ");
-  const construct = CONSTRUCTS.find((candidate) => candidate.pattern.test(code));
+  const code = codeOf(sql, dialect);
+  const construct = CONSTRUCTS.find((candidate) => candidate.matches(code));
   if (construct) return new UnsupportedSqlError(sql, construct.name, construct.advice, error);
   const missing = NO_SUCH_FUNCTION.exec(message);
   if (missing) {

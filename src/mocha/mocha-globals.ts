@@ -1,13 +1,14 @@
 import { SharedReplicationError } from "../errors/shared-replication-error";
+import type { TestFunction } from "../testing/wrap-test-function";
 
 type Hook = (fn: (this: MochaContext) => unknown) => void;
 
 /** The part of mocha's hook context the adapters use. */
 export interface MochaContext {
-  currentTest?: { fn?: MochaTestFunction; title?: string };
+  currentTest?: { fn?: TestFunction; title?: string };
+  /** The running hook or test; in a hook, its `parent` is the suite. */
+  test?: { parent?: unknown };
 }
-
-export type MochaTestFunction = ((this: unknown) => unknown) | ((this: unknown, done: (error?: unknown) => void) => unknown);
 
 /** Mocha's BDD globals, described structurally so the library does not depend on mocha's types. */
 export interface MochaGlobals {

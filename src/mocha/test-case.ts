@@ -3,15 +3,18 @@ import type { ExpectedQueries } from "../errors/query-assertion-error";
 import { SharedReplicationError } from "../errors/shared-replication-error";
 import { assertNumQueries, assertQueries, type QueryAssertionOptions } from "../testing/query-assertions";
 import type { TestLifecycle } from "../testing/test-lifecycle";
-import { endTestAfterEach } from "./end-test-after-each";
+import { endTestAfterEach } from "../testing/end-test-after-each";
 import { mochaGlobals } from "./mocha-globals";
 
-/** The static side of a test case class. */
-interface TestCaseClass {
-  new (): TestCase;
+/**
+ * The static side of a test case class whose tests see `TData` as `this.testData`: its static
+ * `setUpTestData`, when it has one, must return that type.
+ */
+interface TestCaseClass<TData> {
+  new (): TestCase<TData>;
   readonly name: string;
   dataSource?: DataSource;
-  setUpTestData?(manager: EntityManager): unknown;
+  setUpTestData?(manager: EntityManager): TData | Promise<TData>;
   createLifecycle(dataSource: DataSource, setUpTestData?: (manager: EntityManager) => unknown): TestLifecycle<unknown>;
 }
 
@@ -19,8 +22,13 @@ interface TestCaseClass {
  * The Django `TestCase` shape for mocha, shared by {@link TransactionalTestCase} and
  * {@link TruncatingTestCase}: every method named `test*` (inherited ones included) is a test, run
  * on a new instance with `setUp()` before and `tearDown()` after.
+ *
+ * `TData` is the type of `this.testData`, what the class's static `setUpTestData` returns. The
+ * default value is `unknown`, so a class that reads `this.testData` names it (`extends
+ * TransactionalTestCase<{ alice: User }>`), and `register()` checks `setUpTestData` against it: a
+ * typo in `this.testData.alcie` fails to compile.
  */
-export abstract class TestCase<TData = any> {
+export abstract class TestCase<TData = unknown> {
   /** The DataSource the tests use (a SharedReplicationDataSource). Required: set it in every test class. */
   static dataSource?: DataSource;
 
@@ -62,7 +70,7 @@ export abstract class TestCase<TData = any> {
    * Defines `describe(<class name>)` with one `it()` per `test*` method. Call it once after the
    * class, in a file mocha loads.
    */
-  static register(this: TestCaseClass): void {
+  static register<TData>(this: TestCaseClass<TData>): void {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the class itself is what the hooks and tests close over
     const Case = this;
     const { describe, it, before, after, afterEach } = mochaGlobals(`${Case.name}.register()`);
@@ -93,11 +101,12 @@ export abstract class TestCase<TData = any> {
   }
 }
 
-async function runTest(Case: TestCaseClass, method: string, lifecycle: TestLifecycle<unknown>): Promise<void> {
+async function runTest<TData>(Case: TestCaseClass<TData>, method: string, lifecycle: TestLifecycle<unknown>): Promise<void> {
   const testId = await lifecycle.beginTest(`${Case.name}.${method}`);
-  const instance = new Case() as TestCase & Record<string, () => unknown>;
+  const instance = new Case() as TestCase<TData> & Record<string, () => unknown>;
   instance.dataSource = Case.dataSource!;
-  instance.testData = lifecycle.testData;
+  // The lifecycle holds what this class's setUpTestData returned, which register() typed as TData.
+  instance.testData = lifecycle.testData as TData;
   let failure: { error: unknown } | undefined;
   try {
     await lifecycle.runInTest(testId, async () => {
@@ -121,7 +130,7 @@ async function runTest(Case: TestCaseClass, method: string, lifecycle: TestLifec
 }
 
 /** `test*` methods of the class and its ancestors, ancestors' first, each name once. */
-function testMethodNames(Case: TestCaseClass): string[] {
+function testMethodNames(Case: TestCaseClass<unknown>): string[] {
   const chain: object[] = [];
   for (let proto = Case.prototype as object; proto && proto !== TestCase.prototype; proto = Object.getPrototypeOf(proto))
     chain.unshift(proto);

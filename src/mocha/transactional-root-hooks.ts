@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import { TestIsolation, type TestIsolationOptions } from "../testing/test-isolation";
-import { endTestAfterEach } from "./end-test-after-each";
+import { endTestAfterEach } from "../testing/end-test-after-each";
 import type { MochaContext } from "./mocha-globals";
 import { wrapCurrentTest } from "./wrap-current-test";
 

@@ -18,7 +18,7 @@ import { TestCase } from "./test-case";
  * OutboxTest.register();
  * ```
  */
-export class TruncatingTestCase<TData = any> extends TestCase<TData> {
+export class TruncatingTestCase<TData = unknown> extends TestCase<TData> {
   static override createLifecycle(dataSource: DataSource, setUpTestData?: (manager: EntityManager) => unknown): TestLifecycle<unknown> {
     return new TruncatingTestLifecycle(dataSource, { setUpTestData });
   }

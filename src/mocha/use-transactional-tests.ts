@@ -1,22 +1,18 @@
 import type { DataSource } from "typeorm";
+import { endTestAfterEach } from "../testing/end-test-after-each";
 import { TestIsolation, type TestIsolationOptions } from "../testing/test-isolation";
-import { wrapCurrentTest } from "./wrap-current-test";
-import { endTestAfterEach } from "./end-test-after-each";
+import { transactionalTests, type TransactionalTests } from "../testing/transactional-tests";
 import { mochaGlobals, type MochaContext } from "./mocha-globals";
-
-/** What {@link useTransactionalTests} returns: access to the current test's data. */
-export interface TransactionalTests<TData> {
-  /** What `setUpTestData` returned, as a deep copy made for the current test. */
-  readonly testData: TData;
-  /** The underlying framework-neutral lifecycle. */
-  readonly isolation: TestIsolation<TData>;
-}
+import { runAfterEachHooksLast, wrapCurrentTest } from "./wrap-current-test";
 
 /**
  * Installs before/after hooks in the current mocha `describe`: one transaction for the block
  * (`setUpTestData` runs inside it), one savepoint per test, rolled back after each. A test that
- * leaves a runner unreleased or a transaction open fails with `TestLeakError`. Call it before
- * registering your own `afterEach` hooks in the same block, so theirs run inside the test's savepoint.
+ * leaves a runner unreleased or a transaction open fails with `TestLeakError`. Your own
+ * `afterEach` hooks in the same block run inside the test's savepoint, whether you register them
+ * before or after calling it.
+ * Jest and Vitest have their own, with the same signature: `typeorm-shared-replication/jest` and
+ * `typeorm-shared-replication/vitest`.
  *
  * @example
  * ```ts
@@ -36,16 +32,15 @@ export function useTransactionalTests<TData = undefined>(
 ): TransactionalTests<TData> {
   const { before, after, beforeEach, afterEach } = mochaGlobals("useTransactionalTests()");
   const isolation = new TestIsolation(dataSource, options);
-  before(() => isolation.beginGroup());
+  const endTest = () => endTestAfterEach(isolation);
+  before(function (this: MochaContext) {
+    runAfterEachHooksLast(this, endTest);
+    return isolation.beginGroup();
+  });
   beforeEach(async function (this: MochaContext) {
     wrapCurrentTest(this, isolation, await isolation.beginTest(this.currentTest?.title));
   });
-  afterEach(() => endTestAfterEach(isolation));
+  afterEach(endTest);
   after(() => isolation.endGroup());
-  return {
-    get testData() {
-      return isolation.testData;
-    },
-    isolation,
-  };
+  return transactionalTests(isolation);
 }

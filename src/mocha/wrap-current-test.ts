@@ -1,34 +1,32 @@
 import type { TestLifecycle } from "../testing/test-lifecycle";
-import type { MochaContext, MochaTestFunction } from "./mocha-globals";
-
-const ORIGINAL = Symbol("typeorm-shared-replication:original-test-fn");
+import { wrapTestFunction } from "../testing/wrap-test-function";
+import type { MochaContext } from "./mocha-globals";
 
 /**
- * Makes the test about to run execute its body in the test's async scope, then check for leaks,
- * both for test `testId` alone: a failure of the check fails the test itself (an after-each hook
- * failure would make mocha skip the rest of the suite), and a test that timed out and finishes
- * late checks nothing of the test running by then. Keeps the body's arity, so `done`-style tests
- * still work, and re-wraps the original on retries.
+ * Makes mocha's test about to run execute its body in the test's async scope and check for leaks
+ * at its end (see `wrapTestFunction`): a failure of the check fails the test itself, where an
+ * after-each hook failure would make mocha skip the rest of the suite.
  */
 export function wrapCurrentTest(context: MochaContext, lifecycle: TestLifecycle<unknown>, testId: number): void {
-  const test = context.currentTest;
-  if (!test?.fn) return;
-  const original = ((test.fn as unknown as Record<symbol, MochaTestFunction>)[ORIGINAL] ?? test.fn) as MochaTestFunction;
-  const check = () => lifecycle.assertNoLeaks(testId);
-  const wrapped =
-    original.length > 0
-      ? function (this: unknown, done: (error?: unknown) => void) {
-          lifecycle.runInTest(testId, () =>
-            (original as (this: unknown, done: (error?: unknown) => void) => unknown).call(this, (error?: unknown) => {
-              if (error) done(error);
-              else check().then(() => done(), done);
-            }),
-          );
-        }
-      : async function (this: unknown) {
-          await lifecycle.runInTest(testId, () => (original as (this: unknown) => unknown).call(this));
-          await check();
-        };
-  Object.defineProperty(wrapped, ORIGINAL, { value: original });
-  test.fn = wrapped;
+  wrapTestFunction(context.currentTest, lifecycle, testId);
+}
+
+/** Mocha's hook objects, as far as {@link runAfterEachHooksLast} reads them. */
+interface MochaSuiteHooks {
+  _afterEach?: { fn?: unknown }[];
+}
+
+/**
+ * Moves the after-each hook whose function is `fn` to the end of its suite's after-each hooks.
+ * Mocha runs a suite's after-each hooks in the order they were registered, so hooks the
+ * application registers after the library's would otherwise run after the test's rollback, and
+ * their writes would land in the next test. Called from the suite's before-all hook, when every
+ * hook of the suite is registered. If mocha's shape is not what this expects, nothing moves.
+ */
+export function runAfterEachHooksLast(context: MochaContext, fn: unknown): void {
+  const hooks = (context.test?.parent as MochaSuiteHooks | undefined)?._afterEach;
+  if (!Array.isArray(hooks)) return;
+  const index = hooks.findIndex((hook) => hook?.fn === fn);
+  if (index < 0 || index === hooks.length - 1) return;
+  hooks.push(...hooks.splice(index, 1));
 }

@@ -1,3 +1,4 @@
+import { InvalidSettingsError } from "../errors/invalid-settings-error";
 import type { QueryLogEntry } from "./query-log-entry";
 
 /** The statements one call of {@link QueryLog.capture} saw, and what the function returned. */
@@ -54,6 +55,8 @@ export class QueryLog {
    * running concurrently are included too, as with Django's `assertNumQueries`.
    */
   async capture<T>(fn: () => T | Promise<T>): Promise<CapturedQueries<Awaited<T>>> {
+    if (typeof fn !== "function")
+      throw new InvalidSettingsError("fn", fn, "queryLog.capture(fn) takes the function whose statements to capture.");
     const queries: QueryLogEntry[] = [];
     this.captures.add(queries);
     try {

@@ -177,14 +177,12 @@ export function defineSharedQueryRunner(
       let level: IsolationLevel | undefined;
       try {
         level = context.isolation.levelFor(isolationLevel);
-      } catch (error) {
-        if (outermost) executor.endTransactionState(this);
-        throw error;
-      }
-      try {
         await executor.controlled(this, "startTransaction", () => super.startTransaction(level));
       } catch (error) {
-        if (this.state.ownFrames.length === 0) executor.endTransactionState(this);
+        if (outermost && this.state.ownFrames.length === 0) {
+          executor.endTransactionState(this);
+          this.setTransactionState(false, 0);
+        }
         throw error;
       }
     }

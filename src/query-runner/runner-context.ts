@@ -20,6 +20,11 @@ export interface RunnerContext {
    */
   readonly emulatesAbort: boolean;
   lifecycle(): DataSourceLifecycle;
+  /**
+   * The engine keeps connection state a rollback does not undo (SQLite's PRAGMAs and ATTACHes):
+   * the executor records how to restore what a test changes, and the harness restores it.
+   */
+  readonly restoresSessionState: boolean;
   readonly log: QueryLog;
   readonly allowReplicaWrites: boolean;
   /** Isolation levels by the rules of the application's production type. */

@@ -1,4 +1,5 @@
 import type { ApplicationFamily } from "../data-source/application-type";
+import { isTrivia, SqlScanner, type SqlTokenKind } from "./tokenizer";
 
 /** What a transaction-control statement does, whatever its spelling. */
 export type TransactionControl =
@@ -12,35 +13,44 @@ export type TransactionControl =
 /** The result of reading a statement as transaction control. */
 export type TransactionControlReading = { readonly control: TransactionControl; readonly accepted: boolean } | undefined;
 
-const LEADING_NOISE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
-const WORD = /^[A-Za-z_][A-Za-z0-9_$]*|^"(?:[^"]|"")*"|^`(?:[^`]|``)*`/;
+/**
+ * The words of `sql` as `family` tokenizes it, upper-cased (quoted identifiers kept as written),
+ * with comments, whitespace, commas and trailing `;`s skipped. `undefined` when anything else
+ * is there: a literal, an operator, or a second statement. Enough for transaction control, whose
+ * grammar is a few words.
+ */
+function words(sql: string, family: ApplicationFamily): string[] | undefined {
+  const result: string[] = [];
+  const scanner = new SqlScanner(sql, family);
+  let ended = false;
+  while (scanner.next()) {
+    const kind = scanner.kind;
+    if (isTrivia(kind)) continue;
+    if (kind === "separator") {
+      // Empty statements around it are nothing; anything after it makes it a multi-statement string.
+      ended = result.length > 0;
+      continue;
+    }
+    if (ended) return undefined;
+    const text = scanner.text();
+    // Punctuation such as the "," between transaction modes.
+    if (kind === "punctuation" && text === ",") continue;
+    const word = controlWord(kind, text);
+    if (word === undefined) return undefined;
+    result.push(word);
+  }
+  return result;
+}
 
 /**
- * The words of `sql`, upper-cased (quoted identifiers kept as written), up to the first `;`, with
- * comments and whitespace skipped. Enough for transaction control, whose grammar is a few words.
+ * A token as a word of transaction control: words upper-cased, quoted names as written. A
+ * double-quoted name counts even where the dialect reads it as a string (MySQL without
+ * ANSI_QUOTES), so the harness's own savepoint names are recognised in every spelling.
  */
-function words(sql: string): string[] | undefined {
-  const result: string[] = [];
-  let rest = sql;
-  for (;;) {
-    rest = rest.replace(LEADING_NOISE, "");
-    if (rest === "" || rest.startsWith(";")) {
-      // Anything after the terminating ";" makes it a multi-statement string: not a single control statement.
-      return rest.slice(1).replace(LEADING_NOISE, "") === "" ? result : undefined;
-    }
-    const match = WORD.exec(rest);
-    if (!match) {
-      // Punctuation such as the "," between transaction modes.
-      if (rest.startsWith(",")) {
-        rest = rest.slice(1);
-        continue;
-      }
-      return undefined;
-    }
-    const word = match[0];
-    result.push(word.startsWith('"') || word.startsWith("`") ? word : word.toUpperCase());
-    rest = rest.slice(word.length);
-  }
+export function controlWord(kind: SqlTokenKind, text: string): string | undefined {
+  if (kind === "word") return text.toUpperCase();
+  if (kind === "quoted-identifier" || (kind === "string" && text.startsWith('"'))) return text;
+  return undefined;
 }
 
 const FILLER = new Set(["WORK", "TRANSACTION"]);
@@ -143,8 +153,16 @@ const GRAMMARS: Record<ApplicationFamily, Grammar> = {
  * @returns `undefined` when `sql` is not transaction control.
  */
 export function readTransactionControl(sql: string, family: ApplicationFamily): TransactionControlReading {
-  const w = words(sql);
-  if (!w || w.length === 0) return undefined;
+  const w = words(sql, family);
+  return w ? readTransactionControlWords(w, family) : undefined;
+}
+
+/**
+ * {@link readTransactionControl} on the words of one statement: upper-cased words, quoted
+ * identifiers as written, commas left out.
+ */
+export function readTransactionControlWords(w: readonly string[], family: ApplicationFamily): TransactionControlReading {
+  if (w.length === 0) return undefined;
   const grammar = GRAMMARS[family];
   const [first, ...rest] = w;
   switch (first) {
@@ -207,7 +225,7 @@ export function readTransactionControl(sql: string, family: ApplicationFamily): 
 }
 
 /** `[WORK|TRANSACTION] [AND [NO] CHAIN] [[NO] RELEASE]` after COMMIT/END/ROLLBACK/ABORT. */
-function endTail(rest: string[], grammar: Grammar): { accepted: boolean } | undefined {
+function endTail(rest: readonly string[], grammar: Grammar): { accepted: boolean } | undefined {
   const filler = rest[0] !== undefined && FILLER.has(rest[0]) ? rest[0] : undefined;
   const options = filler ? rest.slice(1) : rest;
   if (!options.every((word) => END_OPTIONS.has(word))) return undefined;

@@ -1,3 +1,4 @@
+import { InvalidSettingsError } from "../errors/invalid-settings-error";
 import type { DataSource } from "typeorm";
 import { QueryAssertionError, type ExpectedQueries } from "../errors/query-assertion-error";
 import { SharedReplicationError } from "../errors/shared-replication-error";
@@ -40,6 +41,7 @@ export async function assertQueries<T>(
   fn: () => T | Promise<T>,
   options: QueryAssertionOptions = {},
 ): Promise<Awaited<T>> {
+  checkExpected(expected);
   const { result, queries } = await sharedDataSource(dataSource).queryLog.capture(fn);
   const statements = counted(queries, options);
   const actual = {
@@ -68,4 +70,22 @@ export function assertNumQueries<T>(
   options: QueryAssertionOptions = {},
 ): Promise<Awaited<T>> {
   return assertQueries(dataSource, { total: count }, fn, options);
+}
+
+/** Expected counts are non-negative integers, by `master`, `slave` or `total`, and at least one of them. */
+function checkExpected(expected: unknown): asserts expected is ExpectedQueries {
+  const keys = typeof expected === "object" && expected !== null ? Object.keys(expected) : [];
+  const valid = keys.length > 0 && keys.every((key) => ["master", "slave", "total"].includes(key));
+  const counts =
+    valid &&
+    keys.every(
+      (key) => Number.isInteger((expected as Record<string, unknown>)[key]) && ((expected as Record<string, number>)[key] as number) >= 0,
+    );
+  if (!counts) {
+    throw new InvalidSettingsError(
+      "expected",
+      expected,
+      "expected statement counts such as { master: 1, slave: 2 } or { total: 3 }: non-negative integers by master, slave or total.",
+    );
+  }
 }

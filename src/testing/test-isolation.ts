@@ -6,6 +6,7 @@ import { QueryRunnerReleasedError } from "../errors/query-runner-released-error"
 import { SharedReplicationError } from "../errors/shared-replication-error";
 import { TestLeakError, type TestLeak } from "../errors/test-leak-error";
 import type { SharedReplicationQueryRunner } from "../query-runner/define-shared-query-runner";
+import type { ExecutorRunner } from "../executor/runner-state";
 import { deepCopy } from "./deep-copy";
 import { TestScope } from "./test-scope";
 import type { TestLifecycle } from "./test-lifecycle";
@@ -56,6 +57,7 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
   private data: TData | undefined;
   private dataCopy: { value: TData } | undefined;
   private runnersBeforeTest = 0;
+  private runnersBeforeGroup = 0;
   private testId = 0;
   private initializedHere = false;
   private readonly internals: DataSourceInternals;
@@ -106,6 +108,7 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
       await this.dataSource.initialize();
       this.initializedHere = true;
     }
+    this.runnersBeforeGroup = this.internals.context.lastRunnerId();
     this.harness = this.internals.createHarnessRunner();
     this.groupFrame = this.internals.connection.deferAmbientFrame(this.harness);
     this.internals.context.isolatedGroups++;
@@ -180,17 +183,27 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
     if (!frame || (testId !== undefined && testId !== this.testId)) return;
     this.testFrame = undefined;
     this.dataCopy = undefined;
+    const title = this.scope?.title;
     this.scope?.end();
     if (this.destroyedUnderneath("endTest()")) return;
     await this.settle();
     const leaks = this.collectLeaks(frame);
     await this.rollBack(frame, new Set(leaks.map((leak) => leak.client)));
     if (leaks.length > 0 && this.options.failOnLeaks !== false) {
-      throw new TestLeakError(leaks.map(({ client: _client, ...leak }) => leak));
+      throw new TestLeakError(
+        leaks.map(({ client: _client, ...leak }) => leak),
+        title,
+      );
     }
   }
 
-  /** Rolls back the group's transaction, ending a test left open; destroys the DataSource if `beginGroup()` initialized it. */
+  /**
+   * Rolls back the group's transaction, ending a test left open; destroys the DataSource if
+   * `beginGroup()` initialized it. Runners and transactions the group's own hooks left open
+   * (outside any test) are fenced and rolled back first, so the next group starts clean.
+   *
+   * @throws TestLeakError when the group's hooks leaked and `failOnLeaks` is on (the default).
+   */
   async endGroup(): Promise<void> {
     const frame = this.groupFrame;
     if (!frame) return;
@@ -204,15 +217,36 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
       this.initializedHere = false;
       return;
     }
-    await this.rollBack(frame, new Set());
-    await this.harness?.release();
-    this.harness = undefined;
-    this.data = undefined;
-    if (this.initializedHere && this.dataSource.isInitialized) await this.dataSource.destroy();
-    this.initializedHere = false;
+    // Runners a test's late work created belong to that test (their statements are refused): fenced, not reported.
+    for (const runner of this.internals.context.openRunners) if (runner.state.scope?.isEnded) runner.fence(ENDED);
+    const leaks = this.collectLeaks(frame, this.runnersBeforeGroup, (runner) => runner.state.scope === undefined);
+    try {
+      await this.rollBack(frame, new Set(leaks.map((leak) => leak.client)));
+    } finally {
+      await this.harness?.release();
+      this.harness = undefined;
+      this.data = undefined;
+      if (this.initializedHere && this.dataSource.isInitialized) await this.dataSource.destroy();
+      this.initializedHere = false;
+    }
+    if (leaks.length > 0 && this.options.failOnLeaks !== false) {
+      throw new TestLeakError(
+        leaks.map(({ client: _client, ...leak }) => leak),
+        "the group's before/after hooks",
+      );
+    }
   }
 
-  private collectLeaks(frame: TransactionFrame): (TestLeak & { client: ConnectionClient })[] {
+  /**
+   * What is left open above `frame`: application transactions, and runners created after runner
+   * `since` that `owns` (by default, those of the current test; a runner an earlier test's late
+   * work created is that test's, and its statements are refused).
+   */
+  private collectLeaks(
+    frame: TransactionFrame,
+    since = this.runnersBeforeTest,
+    owns = (runner: ExecutorRunner) => runner.state.scope === undefined || runner.state.scope.testId === this.testId,
+  ): (TestLeak & { client: ConnectionClient })[] {
     const leaks: (TestLeak & { client: ConnectionClient })[] = [];
     const describe = (kind: TestLeak["kind"], client: ConnectionClient) => ({
       kind,
@@ -226,9 +260,7 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
     );
     for (const open of openTransactions) leaks.push(describe("transaction", open.owner));
     for (const runner of this.internals.context.openRunners) {
-      // A runner an earlier test's late work created is that test's: its statements are refused.
-      const ofThisTest = runner.state.scope === undefined || runner.state.scope.testId === this.testId;
-      if (runner.runnerId > this.runnersBeforeTest && ofThisTest && !leaks.some((leak) => leak.client === runner)) {
+      if (runner.runnerId > since && owns(runner) && !leaks.some((leak) => leak.client === runner)) {
         leaks.push(describe("runner", runner));
       }
     }
@@ -279,9 +311,13 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
       for (const client of leaked) client.fence(ENDED);
     }
     await connection.whenIdle();
-    if (!frame.isOpen) return connection.closeFrame(frame, "not opened");
-    const { statements, outcome } = connection.endSql(frame, "rollback");
-    for (const sql of statements) await this.harness!.executeInternal(sql);
-    connection.closeFrame(frame, outcome);
+    if (!frame.isOpen) connection.closeFrame(frame, "not opened");
+    else {
+      const { statements, outcome } = connection.endSql(frame, "rollback");
+      for (const sql of statements) await this.harness!.executeInternal(sql);
+      connection.closeFrame(frame, outcome);
+    }
+    // What a rollback does not undo (SQLite PRAGMAs, ATTACHes) goes back as it was.
+    for (const restore of connection.takeSessionChanges(frame)) await this.harness!.executeInternal(restore);
   }
 }

@@ -14,6 +14,14 @@ export interface TruncatingTestLifecycleOptions<TData> {
  * The lifecycle for tests that need real commits: nothing is rolled back; after each test every
  * table is emptied (whatever its foreign keys, sequences reset) and `setUpTestData` runs again
  * before the next. Django's `TransactionTestCase`; much slower than {@link TestIsolation}.
+ *
+ * On a real server, a DataSource otherwise runs in a session transaction that is never committed.
+ * While a truncating group runs, its DataSource has none: every statement commits as in
+ * production, other connections see the rows, and the locks of `TRUNCATE` end with it. A session
+ * transaction already open (statements outside any test wrote) is rolled back first, as closing
+ * the connection would; it begins again when the group ends. A transactional test group running
+ * on the same DataSource (or on its shared connection) is refused: give truncating tests a
+ * DataSource of their own.
  */
 export class TruncatingTestLifecycle<TData = undefined> implements TestLifecycle<TData> {
   private data: TData | undefined;
@@ -37,12 +45,16 @@ export class TruncatingTestLifecycle<TData = undefined> implements TestLifecycle
   }
 
   async beginGroup(): Promise<void> {
-    if (this.dataSource.isInitialized) return;
-    await this.dataSource.initialize();
-    this.initializedHere = true;
+    if (!this.dataSource.isInitialized) {
+      await this.dataSource.initialize();
+      this.initializedHere = true;
+    }
+    await this.leaveSession();
   }
 
   async beginTest(title?: string): Promise<number> {
+    // Again: a DataSource destroyed and initialized since has begun a new session transaction.
+    await this.leaveSession();
     this.inTest = true;
     if (this.options.setUpTestData) this.data = await this.options.setUpTestData(this.dataSource.manager);
     this.scope = new TestScope(++this.testId, title);
@@ -68,7 +80,43 @@ export class TruncatingTestLifecycle<TData = undefined> implements TestLifecycle
   async endGroup(): Promise<void> {
     await this.endTest();
     if (this.initializedHere && this.dataSource.isInitialized) await this.dataSource.destroy();
+    // What runs on the DataSource after the group is never committed again.
+    else if (this.dataSource.isInitialized && this.internals.engine.persistent) {
+      this.internals.connection.beginSession(this.internals.createHarnessRunner());
+    }
     this.initializedHere = false;
+  }
+
+  /**
+   * Ends the session transaction of a persistent database (see the class's notes), so what runs
+   * next commits. One still deferred is opened to be ended, as the connection offers no other way
+   * to end it: two statements per group.
+   */
+  private async leaveSession(): Promise<void> {
+    const { connection, context, engine } = this.internals;
+    if (!engine.persistent || !this.dataSource.isInitialized) return;
+    if (context.isolatedGroups > 0 || connection.isShared) {
+      throw new SharedReplicationError(
+        "TruncatingTestLifecycle (TruncatingTestCase) commits for real, but its DataSource " +
+          (connection.isShared ? "shares its connection with another DataSource" : "is running a transactional test group") +
+          ", inside whose transaction nothing is committed on a real server. Give the truncating tests a SharedReplicationDataSource " +
+          "of their own, not the one of useTransactionalTests, TransactionalTestCase or transactionalRootHooks.",
+      );
+    }
+    if (!connection.hasDeferredFrames && !connection.hasOpenFrames) return;
+    await connection.whenIdle();
+    const runner = this.internals.createHarnessRunner();
+    try {
+      if (connection.hasDeferredFrames) await connection.openDeferredFrames((sql) => runner.executeInternal(sql));
+      const session = connection.openFrames[0];
+      // Anything else at the bottom is a transaction the application left open: its own.
+      if (!session?.ambient) return;
+      const { statements, outcome } = connection.endSql(session, "rollback");
+      for (const sql of statements) await runner.executeInternal(sql);
+      connection.closeFrame(session, outcome);
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Empties every entity table (views excluded). */

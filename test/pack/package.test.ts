@@ -3,10 +3,11 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { realpathSync } from "node:fs";
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { testsOf, type RunnerReport } from "../support/runner-report";
 
 const exec = promisify(execFile);
 const root = path.resolve(__dirname, "../..");
@@ -43,6 +44,41 @@ const CONSUMER_TSCONFIG = {
   files: ["consumer.ts", "esm-types.mts"],
 };
 
+/**
+ * This repository's installed copy of a package, as a dependency: `file:` folders are linked
+ * (native drivers take minutes to compile). Real paths: npm ls reports a link whose target differs
+ * from its `file:` spec as invalid.
+ */
+function local(name: string): string {
+  return `file:${realpathSync(path.join(root, "node_modules", name))}`;
+}
+
+/** Runs a Jest or Vitest CLI that writes report.json in `cwd` (its canaries fail on purpose) and returns the report. */
+async function runnerReport(cwd: string, args: string[], env: Record<string, string> = {}): Promise<RunnerReport> {
+  const output = await exec(process.execPath, args, { cwd, env: { ...process.env, FORCE_COLOR: "0", ...env } }).then(
+    ({ stdout, stderr }) => `${stdout}\n${stderr}`,
+    (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ""}\n${error.stderr ?? ""}`,
+  );
+  const report = await readFile(path.join(cwd, "report.json"), "utf8").catch(() => {
+    throw new Error(`the run wrote no report:\n${output}`);
+  });
+  return JSON.parse(report) as RunnerReport;
+}
+
+/** The verdicts of the pack consumers' test files: two tests pass, the leaking one fails with `leakError`, once. */
+function expectPackConsumerVerdicts(report: RunnerReport, file: string, leakError: string): void {
+  const tests = testsOf(report, file);
+  const verdicts = Object.fromEntries(tests.map((test) => [test.title, test.status]));
+  expect(verdicts, file).to.deep.equal({
+    "writes inside its savepoint and reads it back through a replica": "passed",
+    "leaks a runner": "failed",
+    "starts from the fixtures alone": "passed",
+  });
+  const leak = tests.find((test) => test.title === "leaks a runner")!;
+  expect(leak.failureMessages).to.have.length(1);
+  expect(leak.failureMessages[0]).to.contain(leakError).and.contain('leaks a runner"');
+}
+
 async function runJson(command: string, args: string[], cwd: string): Promise<Record<string, unknown>> {
   const { stdout } = await exec(command, args, { cwd });
   return JSON.parse(stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
@@ -76,6 +112,14 @@ describe("the npm package", function () {
       "dist/index.mjs",
       "dist/index.d.ts",
       "dist/index.d.mts",
+      "dist/jest/index.js",
+      "dist/jest/index.mjs",
+      "dist/jest/index.d.ts",
+      "dist/jest/index.d.mts",
+      "dist/vitest/index.js",
+      "dist/vitest/index.mjs",
+      "dist/vitest/index.d.ts",
+      "dist/vitest/index.d.mts",
     ]);
     expect(packed.filter((file) => !file.startsWith("dist/") && file !== "package.json" && file !== "README.md")).to.deep.equal([]);
     expect(packed.filter((file) => file.endsWith(".test.js") || file.includes("/fixtures/"))).to.deep.equal([]);
@@ -91,7 +135,6 @@ describe("the npm package", function () {
         // The library comes from the tarball. TypeORM and the drivers are this repository's installed
         // copies (native drivers take minutes to compile): npm links `file:` folders.
         // Real paths: npm ls reports a link whose target differs from its `file:` spec as invalid.
-        const local = (name: string) => `file:${realpathSync(path.join(root, "node_modules", name))}`;
         const dependencies = {
           "typeorm-shared-replication": `file:${tarball}`,
           typeorm: local(project.typeorm),
@@ -120,6 +163,7 @@ describe("the npm package", function () {
           replicaSaw: 1,
           guarded: true,
           afterRollback: 0,
+          jestAdapter: "function",
         });
       });
 
@@ -135,5 +179,68 @@ describe("the npm package", function () {
         });
       });
     });
+  }
+
+  describe("installed into a fresh Jest project", () => {
+    let app: string;
+
+    before(async () => {
+      app = await freshProject("jest-project", {
+        dependencies: { jest: local("jest"), typeorm: local("typeorm"), sqlite3: local("sqlite3") },
+        jest: { testEnvironment: "node", transform: {}, testMatch: ["**/*.test.js", "**/*.test.mjs"] },
+      });
+    });
+
+    it("should run a CommonJS and an ES module test file through typeorm-shared-replication/jest", async () => {
+      const jestBin = path.join(app, "node_modules/jest/bin/jest.js");
+      const report = await runnerReport(app, [jestBin, "--json", "--outputFile=report.json"], {
+        NODE_OPTIONS: "--experimental-vm-modules",
+      });
+      for (const file of ["users.test.js", "users.test.mjs"]) expectPackConsumerVerdicts(report, file, "TestLeakError");
+    });
+  });
+
+  describe("installed into a fresh Vitest project", () => {
+    let app: string;
+
+    before(async () => {
+      app = await freshProject("vitest-project", {
+        type: "module",
+        dependencies: { vitest: local("vitest"), typeorm: local("typeorm-1"), "better-sqlite3": local("better-sqlite3") },
+      });
+    });
+
+    it("should run an ES module test file through typeorm-shared-replication/vitest", async () => {
+      const vitestBin = path.join(app, "node_modules/vitest/vitest.mjs");
+      const report = await runnerReport(app, [vitestBin, "run", "--reporter=json", "--outputFile=report.json"]);
+      expectPackConsumerVerdicts(report, "users.test.js", "TestLeakError");
+    });
+
+    it("should load typeorm-shared-replication/vitest with require() too", async () => {
+      const { stdout } = await exec(
+        process.execPath,
+        ["--input-type=commonjs", "-e", 'console.log(typeof require("typeorm-shared-replication/vitest").useTransactionalTests)'],
+        { cwd: app },
+      );
+      expect(stdout.trim()).to.equal("function");
+    });
+  });
+
+  /**
+   * A fresh project in `work/<name>` with the library from the tarball, the files of
+   * test/fixtures/pack-<name>/, and `dependencies` (this repository's installed copies, linked).
+   */
+  async function freshProject(name: string, manifest: { dependencies: Record<string, string>; [key: string]: unknown }): Promise<string> {
+    const app = path.join(work, name);
+    await mkdir(app);
+    const dependencies = {
+      "typeorm-shared-replication": `file:${tarball}`,
+      "reflect-metadata": local("reflect-metadata"),
+      ...manifest.dependencies,
+    };
+    await writeFile(path.join(app, "package.json"), JSON.stringify({ name, private: true, ...manifest, dependencies }, null, 2));
+    await cp(path.join(root, `test/fixtures/pack-${name}`), app, { recursive: true });
+    await exec(npm, ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--legacy-peer-deps"], { cwd: app });
+    return app;
   }
 });

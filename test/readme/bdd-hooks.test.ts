@@ -1,5 +1,5 @@
-import { expect } from "chai";
 // #region bdd-hooks
+import { expect } from "chai";
 import { useTransactionalTests } from "../../src";
 import { User } from "./app";
 import { testDataSource } from "./test-data-source";

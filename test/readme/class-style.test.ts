@@ -1,11 +1,12 @@
-import { expect } from "chai";
 // #region class-style
+import { expect } from "chai";
 import type { EntityManager } from "typeorm";
 import { TransactionalTestCase } from "../../src";
 import { User, UserService } from "./app";
 import { testDataSource } from "./test-data-source";
 
-class UserServiceTest extends TransactionalTestCase {
+// The type argument is what setUpTestData returns: a typo in this.testData fails to compile.
+class UserServiceTest extends TransactionalTestCase<{ alice: User }> {
   static override dataSource = testDataSource;
 
   static async setUpTestData(manager: EntityManager) {

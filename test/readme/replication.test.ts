@@ -1,7 +1,6 @@
-import { expect } from "chai";
-import { useTransactionalTests } from "../../src";
 // #region replication
-import { ReplicaWriteError, assertQueries, type SharedQueryRunner } from "../../src";
+import { expect } from "chai";
+import { ReplicaWriteError, assertQueries, useTransactionalTests, type SharedQueryRunner } from "../../src";
 import { User } from "./app";
 import { testDataSource } from "./test-data-source";
 

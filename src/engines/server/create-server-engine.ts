@@ -5,7 +5,7 @@ import { MysqlEngine } from "../mysql/mysql-engine";
 import { PostgresEngine } from "../postgres/postgres-engine";
 import type { ServerEngine } from "./server-engine";
 import type { ServerEngineSettings } from "./server-engine-settings";
-import { guardTestDatabase, parallelWorkerId, testDatabaseName, workerDatabaseName } from "./test-database";
+import { guardTestDatabase, parallelWorkerId, testDatabaseName, unsafePrefixReason, workerDatabaseName } from "./test-database";
 
 const SERVER_TYPES = new Set(["postgres", "mysql", "mariadb"]);
 
@@ -48,12 +48,20 @@ export function createServerEngine(settings: ServerEngineSettings, options: Data
     );
   }
   const prefix = settings.testDatabasePrefix ?? "test_";
-  if (typeof prefix !== "string" || prefix.length === 0) {
-    throw new InvalidSettingsError("engine", settings, 'engine.testDatabasePrefix must be a non-empty string such as "test_".');
-  }
+  const prefixProblem = unsafePrefixReason(prefix);
+  if (prefixProblem) throw new InvalidSettingsError("engine", settings, prefixProblem);
   const fromApp = settings.useApplicationOptions ? applicationMaster(options) : {};
   const postgres = settings.type === "postgres";
-  const base = settings.database ?? fromApp.database ?? "app";
+  const base = settings.database ?? fromApp.database;
+  if (typeof base !== "string" || base.length === 0) {
+    throw new InvalidSettingsError(
+      "engine",
+      settings,
+      `engine.database is not set${settings.useApplicationOptions ? ", and the application's master options name no database" : ""}. ` +
+        `Name the database the tests are for, e.g. engine: { type: "${settings.type}", database: "app" } runs them in "${prefix}app" ` +
+        `(created, and dropped and recreated, by the library), or set useApplicationOptions: true to take it from your application's options.`,
+    );
+  }
   const testName = testDatabaseName(base, prefix);
   // Before the worker suffix, which would turn a bare prefix ("test_") into a name ("test__2").
   guardTestDatabase(testName, prefix);
@@ -67,6 +75,7 @@ export function createServerEngine(settings: ServerEngineSettings, options: Data
     prefix,
     keepDatabase: settings.keepDatabase ?? false,
     dropDatabase: settings.dropDatabase ?? false,
+    forceDrop: settings.forceDrop ?? false,
     adminDatabase: settings.adminDatabase ?? "postgres",
   };
   return postgres ? new PostgresEngine(resolved) : new MysqlEngine(resolved);

@@ -23,7 +23,8 @@ export interface ServerEngineSettings {
   readonly password?: string;
   /**
    * The base name of the test database: tests use `<testDatabasePrefix><database>`, or `database`
-   * itself if it already starts with the prefix. The default value is `"app"`.
+   * itself if it already starts with the prefix. Required, unless `useApplicationOptions` takes it
+   * from the application's options: there is no default, so a run never picks a database by accident.
    */
   readonly database?: string;
   /**
@@ -31,7 +32,11 @@ export interface ServerEngineSettings {
    * (never its replicas). The default value is `false`.
    */
   readonly useApplicationOptions?: boolean;
-  /** The prefix that marks a database as a test database; never empty. The default value is `"test_"`. */
+  /**
+   * The prefix that marks a database as a test database. It must start with `test` and end with
+   * `_` or `-` (`"test_"`, `"test_ci_"`), so a test database can never be a real one whose name
+   * merely starts with "test". The default value is `"test_"`.
+   */
   readonly testDatabasePrefix?: string;
   /**
    * Keep the test database between runs (Django's `--keepdb`): it is not recreated, and the schema
@@ -40,6 +45,13 @@ export interface ServerEngineSettings {
   readonly keepDatabase?: boolean;
   /** Drop the test database when the last DataSource using it is destroyed. The default value is `false`. */
   readonly dropDatabase?: boolean;
+  /**
+   * End the other sessions on the test database before dropping it (Postgres `DROP DATABASE … WITH
+   * (FORCE)`, MySQL/MariaDB `KILL` each session), instead of failing with `TestDatabaseInUseError`.
+   * It ends whatever those clients were doing, another test run included: use it only for sessions
+   * known to be stale. The default value is `false`.
+   */
+  readonly forceDrop?: boolean;
   /** Postgres only: the database to connect to for CREATE/DROP DATABASE. The default value is `"postgres"`. */
   readonly adminDatabase?: string;
 }

@@ -1,0 +1,69 @@
+import { expect } from "chai";
+import { createTestDataSource, testServer } from "../ormconfig.test";
+import { TestIsolation, UnsupportedSqlError, type SharedReplicationDataSource } from "../src";
+import { Item } from "./fixtures/item-entity";
+import { rejectionOf } from "./support/capture-error";
+
+/** SQLite keeps PRAGMAs and ATTACHes on the connection whatever becomes of the transaction. */
+if (!testServer)
+  describe("connection state a rollback does not undo", () => {
+    let dataSource: SharedReplicationDataSource;
+    let isolation: TestIsolation;
+    const one = async (sql: string) => Object.values(((await dataSource.query(sql)) as Record<string, unknown>[])[0] ?? {})[0];
+
+    // Initialized here, not by the group, so one connection outlives the groups of a test.
+    beforeEach(async () => {
+      dataSource = await createTestDataSource({}, { entities: [Item] }).initialize();
+      isolation = new TestIsolation(dataSource);
+      await isolation.beginGroup();
+    });
+
+    afterEach(async () => {
+      await isolation.endGroup();
+      await dataSource.destroy();
+    });
+
+    const pragmas: [string, string, string][] = [
+      ["PRAGMA case_sensitive_like = ON", "SELECT 'a' LIKE 'A' AS v", "1"],
+      ["PRAGMA recursive_triggers = ON", "PRAGMA recursive_triggers", "0"],
+      ['PRAGMA "query_only" (1)', "PRAGMA query_only", "0"],
+      ["/* x */ PRAGMA main.cache_size = 123", "PRAGMA main.cache_size", "original"],
+    ];
+    for (const [change, read, expected] of pragmas) {
+      it(`should put back what ${JSON.stringify(change)} changed when the test ends`, async () => {
+        const before = await one(read);
+        await isolation.beginTest();
+        await dataSource.query(change);
+        await isolation.endTest();
+        await isolation.beginTest();
+        expect(String(await one(read))).to.equal(expected === "original" ? String(before) : expected);
+        await dataSource.getRepository(Item).insert({ value: 1 });
+        await isolation.endTest();
+      });
+    }
+
+    it("should detach a database a test attached", async () => {
+      await isolation.beginTest();
+      await dataSource.query("ATTACH DATABASE ':memory:' AS scratch");
+      await isolation.endTest();
+      const names = ((await dataSource.query("PRAGMA database_list")) as { name: string }[]).map((row) => row.name);
+      expect(names).not.to.include("scratch");
+    });
+
+    it("should put back what the group's hooks changed when the group ends", async () => {
+      await dataSource.query("PRAGMA recursive_triggers = ON");
+      await isolation.beginTest();
+      expect(String(await one("PRAGMA recursive_triggers"))).to.equal("1");
+      await isolation.endTest();
+      await isolation.endGroup();
+      isolation = new TestIsolation(dataSource);
+      await isolation.beginGroup();
+      expect(String(await one("PRAGMA recursive_triggers"))).to.equal("0");
+    });
+
+    it("should refuse a PRAGMA among several statements, which it could not undo", async () => {
+      await isolation.beginTest();
+      expect(await rejectionOf(dataSource.query("SELECT 1; PRAGMA query_only = 1"))).to.be.instanceOf(UnsupportedSqlError);
+      await isolation.endTest();
+    });
+  });

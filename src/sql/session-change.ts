@@ -47,6 +47,21 @@ function unquoted(token: SqlToken, text: string): string {
  * @returns `"multiple"` for a multi-statement string that contains such a change.
  */
 export function readSessionChange(sql: string): SessionChange | "multiple" | undefined {
+  // Every write is asked: the answer is cached by text, as the classifier's is (statements repeat).
+  if (cache.has(sql)) return cache.get(sql);
+  const change = readUncached(sql);
+  if (sql.length <= CACHEABLE_LENGTH) {
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+    cache.set(sql, change);
+  }
+  return change;
+}
+
+const CACHE_LIMIT = 512;
+const CACHEABLE_LENGTH = 8192;
+const cache = new Map<string, SessionChange | "multiple" | undefined>();
+
+function readUncached(sql: string): SessionChange | "multiple" | undefined {
   const read = wordsOf(sql);
   if (!read) return mentionsSessionChange(sql) ? "multiple" : undefined;
   const { words } = read;

@@ -1,4 +1,5 @@
 import { DataSource, type DataSourceOptions } from "typeorm";
+import { installReplicaRouting } from "typeorm-shared-replication";
 import { Customer, Order, OrderLine, Product, Tag } from "./entities";
 
 const env = process.env;
@@ -28,5 +29,9 @@ export const productionOptions: DataSourceOptions = {
   },
 };
 
-/** The application's one DataSource. Modules that predate `createApp` import it directly. */
+/**
+ * The application's one DataSource. Modules that predate `createApp` import it directly. Replica
+ * routing makes its reads honour `usePrimary` and the pin cookie of `createApp`'s middleware.
+ */
 export const AppDataSource = new DataSource(productionOptions);
+installReplicaRouting(AppDataSource);

@@ -10,6 +10,14 @@ import { blogEntities } from "./test/fixtures/blog-entities";
 export const testServer = (process.env.TEST_SERVER || undefined) as "postgres" | "mariadb" | undefined;
 
 /**
+ * The database the suite's Postgres application really runs on when it is not SQLite: the server
+ * of a server leg, or `"postgres"` in the PGlite leg (`TEST_ENGINE=pglite`), where it defaults to
+ * PGlite. `undefined`: in-memory SQLite with production fidelity.
+ */
+export const testDatabase: "postgres" | "mariadb" | undefined =
+  testServer ?? (process.env.TEST_ENGINE === "pglite" ? "postgres" : undefined);
+
+/**
  * The project's own test DataSource. `productionOptions` is what an application would use in
  * production: Postgres (MariaDB in the MariaDB leg, which tests a MariaDB application), one master
  * and two replicas. The tests run it on the shared engine.

@@ -1,14 +1,15 @@
 import { expect } from "chai";
 import Module from "node:module";
+import type { DataSourceOptions } from "typeorm";
 import { productionOptions } from "../ormconfig.test";
 import { EngineNotInstalledError, EngineNotSupportedError, SharedReplicationDataSource, type EngineName } from "../src";
 import { Author } from "./fixtures/blog-entities";
-import { DRIVER_TYPES, ENGINE_PACKAGES, testCombination } from "./support/test-combination";
+import { DRIVER_TYPES, ENGINE_PACKAGES, PGLITE_PACKAGE, testCombination, type TestCombination } from "./support/test-combination";
 
 const { typeorm, engine } = testCombination;
-const IN_MEMORY_ENGINES: EngineName[] = ["sqlite3", "better-sqlite3", "sqljs"];
+const IN_MEMORY_ENGINES: TestCombination["engine"][] = ["sqlite3", "better-sqlite3", "sqljs"];
 // TypeORM 1.x removed `type: "sqlite"`, the driver of the sqlite3 package.
-const unsupported = new Set<EngineName>(typeorm === "1.x" ? ["sqlite3"] : []);
+const unsupported = new Set<TestCombination["engine"]>(typeorm === "1.x" ? ["sqlite3"] : []);
 const supported = IN_MEMORY_ENGINES.filter((name) => !unsupported.has(name));
 
 // Built directly, not through createTestDataSource: the server legs' TEST_SERVER must not pick the engine here.
@@ -42,7 +43,9 @@ function withMissingPackages<T>(packages: readonly string[], fn: () => T): T {
 // engine package can be loaded, as in a project that installed only that one.
 describe(`engine selection on TypeORM ${typeorm} with only ${ENGINE_PACKAGES[engine]} installed`, () => {
   it(`should default to "${engine}", the first installed engine that TypeORM ${typeorm} supports`, () => {
-    expect(inMemoryDataSource().options.type).to.equal(DRIVER_TYPES[engine]);
+    // With PGlite installed (the PGlite leg) a Postgres application defaults to it: see test/pglite-engine.test.ts.
+    const options = testCombination.postgres ? ({ ...productionOptions, type: "mysql" } as DataSourceOptions) : productionOptions;
+    expect(new SharedReplicationDataSource(options).options.type).to.equal(DRIVER_TYPES[engine]);
   });
 
   it(`should run on "${engine}" when the engine setting asks for it`, async () => {
@@ -77,9 +80,11 @@ describe(`engine selection on TypeORM ${typeorm} with only ${ENGINE_PACKAGES[eng
   }
 
   it(`should say what to install when no engine that TypeORM ${typeorm} supports is installed`, () => {
-    const error = withMissingPackages(Object.values(ENGINE_PACKAGES), () => constructionError());
+    const error = withMissingPackages([...Object.values(ENGINE_PACKAGES), PGLITE_PACKAGE], () => constructionError());
     expect(error).to.be.instanceOf(EngineNotInstalledError);
-    expect((error as EngineNotInstalledError).engine).to.equal(supported[0]);
+    // A Postgres application tries PGlite first, and the message says so.
+    expect((error as EngineNotInstalledError).engine).to.equal("pglite");
+    expect((error as Error).message).to.contain(`npm install --save-dev ${PGLITE_PACKAGE}`);
     for (const name of supported) expect((error as Error).message).to.contain(`npm install --save-dev ${ENGINE_PACKAGES[name]}`);
     for (const name of unsupported) expect((error as Error).message).not.to.contain(`npm install --save-dev ${ENGINE_PACKAGES[name]}`);
   });

@@ -4,6 +4,8 @@ import { SharedReplicationDataSource, UnsupportedColumnDefaultError } from "../s
 import { MyCart, MyOrder, Size, mysqlAppOptions } from "./fixtures/mysql-app-entities";
 import { PgDocument, Role, postgresAppOptions } from "./fixtures/postgres-app-entities";
 import { rejectionOf, sleep } from "./support/capture-error";
+// The fidelity layer is what is tested: on SQLite, also in the PGlite leg.
+import { testCombination } from "./support/test-combination";
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -38,7 +40,7 @@ describe("production fidelity: defaults and generated values", () => {
     let secondary: SharedReplicationDataSource;
 
     beforeEach(async () => {
-      primary = new SharedReplicationDataSource({ type: "postgres", entities: [NumberedTicket] });
+      primary = new SharedReplicationDataSource({ type: "postgres", entities: [NumberedTicket] }, { engine: testCombination.engine });
       secondary = new SharedReplicationDataSource({ type: "postgres", entities: [NumberedTicket] }, { shareConnectionWith: primary });
       await primary.initialize();
       await secondary.initialize();
@@ -69,7 +71,7 @@ describe("production fidelity: defaults and generated values", () => {
     let dataSource: SharedReplicationDataSource;
 
     before(async () => {
-      dataSource = new SharedReplicationDataSource(postgresAppOptions);
+      dataSource = new SharedReplicationDataSource(postgresAppOptions, { engine: testCombination.engine });
       await dataSource.initialize();
     });
 
@@ -160,7 +162,9 @@ describe("production fidelity: defaults and generated values", () => {
     });
 
     it("should fail initialize with UnsupportedColumnDefaultError for a default the engine cannot evaluate", async () => {
-      const broken = new SharedReplicationDataSource({ ...postgresAppOptions, entities: [PgTicket] } as DataSourceOptions);
+      const broken = new SharedReplicationDataSource({ ...postgresAppOptions, entities: [PgTicket] } as DataSourceOptions, {
+        engine: testCombination.engine,
+      });
       const error = await rejectionOf(broken.initialize());
       expect(error).to.be.instanceOf(UnsupportedColumnDefaultError);
       expect(error).to.include({ entity: "PgTicket", column: "number", expression: "nextval('ticket_number_seq')" });

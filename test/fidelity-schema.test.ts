@@ -48,7 +48,7 @@ describe("production fidelity: schema, unsupported features, isolation", () => {
     ["MySQL", mysqlAppOptions],
   ] as const) {
     it(`should find nothing to change when the ${name} schema is synchronized again`, async () => {
-      const dataSource = new SharedReplicationDataSource(options);
+      const dataSource = new SharedReplicationDataSource(options, { engine: testCombination.engine });
       await dataSource.initialize();
       try {
         const pending = await dataSource.driver.createSchemaBuilder().log();
@@ -76,7 +76,7 @@ describe("production fidelity: schema, unsupported features, isolation", () => {
 
   for (const [what, options, entity, column, columnType] of unsupported) {
     it(`should fail initialize with UnsupportedColumnTypeError for ${what}`, async () => {
-      const dataSource = new SharedReplicationDataSource(options);
+      const dataSource = new SharedReplicationDataSource(options, { engine: testCombination.engine });
       const error = await rejectionOf(dataSource.initialize());
       expect(error).to.be.instanceOf(UnsupportedColumnTypeError);
       expect(error).to.include({ entity, column, columnType });
@@ -89,7 +89,7 @@ describe("production fidelity: schema, unsupported features, isolation", () => {
     let dataSource: SharedReplicationDataSource;
 
     before(async () => {
-      dataSource = new SharedReplicationDataSource(postgresAppOptions);
+      dataSource = new SharedReplicationDataSource(postgresAppOptions, { engine: testCombination.engine });
       await dataSource.initialize();
     });
 
@@ -143,7 +143,7 @@ describe("production fidelity: schema, unsupported features, isolation", () => {
 
   describe("other DataSources using the same entity classes", () => {
     it("should leave a plain SQLite DataSource and its metadata as TypeORM makes them", async () => {
-      const shared = new SharedReplicationDataSource(postgresAppOptions);
+      const shared = new SharedReplicationDataSource(postgresAppOptions, { engine: testCombination.engine });
       await shared.initialize();
       // On the combination's engine: the only SQLite driver this run can load (and 1.x has no "sqlite").
       const plain = new DataSource({

@@ -13,6 +13,8 @@ import {
   postgresAppOptions,
 } from "./fixtures/postgres-app-entities";
 import { rejectionOf } from "./support/capture-error";
+// The fidelity layer is what is tested: on SQLite, also in the PGlite leg.
+import { testCombination } from "./support/test-combination";
 
 const ROLES: ReplicationMode[] = ["master", "slave"];
 
@@ -20,7 +22,7 @@ describe("production fidelity: Postgres column values", () => {
   let dataSource: SharedReplicationDataSource;
 
   before(async () => {
-    dataSource = new SharedReplicationDataSource(postgresAppOptions);
+    dataSource = new SharedReplicationDataSource(postgresAppOptions, { engine: testCombination.engine });
     await dataSource.initialize();
   });
 

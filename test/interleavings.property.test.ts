@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { createTestDataSource, testServer } from "../ormconfig.test";
+import { createTestDataSource, testDatabase, testServer } from "../ormconfig.test";
 import { TestEndedError, TestIsolation, type SharedQueryRunner, type SharedReplicationDataSource } from "../src";
 import { internalsOf } from "../src/data-source/data-source-internals";
 import { Item } from "./fixtures/item-entity";
@@ -52,7 +52,7 @@ const SPELLINGS: Record<"begin" | "commit" | "rollback", readonly string[]> =
       };
 
 // Raw SQL keeps the model independent of TypeORM; only the placeholder differs between engines.
-const INSERT = `INSERT INTO item (value) VALUES (${testServer === "postgres" ? "$1" : "?"})`;
+const INSERT = `INSERT INTO item (value) VALUES (${testDatabase === "postgres" ? "$1" : "?"})`;
 
 /** Status of every value ever inserted; "open" values belong to a flow's open frame. */
 type Status = { state: "open"; flow: number } | { state: "committing" } | { state: "committed" } | { state: "gone" };

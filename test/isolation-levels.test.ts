@@ -32,11 +32,14 @@ async function startOutcome(dataSource: DataSource, level?: IsolationLevel): Pro
 async function onBoth<T>(extra: object, fn: (dataSource: DataSource) => Promise<T>): Promise<{ plain: T; shared: T }> {
   const plainOptions = { ...plainInMemoryOptions(testCombination.engine), entities: [Item], ...extra } as DataSourceOptions;
   const plain = await new DataSource(plainOptions).initialize();
-  const shared = await new SharedReplicationDataSource({
-    type: plainOptions.type,
-    entities: [Item],
-    ...extra,
-  } as DataSourceOptions).initialize();
+  const shared = await new SharedReplicationDataSource(
+    {
+      type: plainOptions.type,
+      entities: [Item],
+      ...extra,
+    } as DataSourceOptions,
+    { engine: testCombination.engine },
+  ).initialize();
   try {
     return { plain: await fn(plain), shared: await fn(shared) };
   } finally {
@@ -66,7 +69,9 @@ describe("isolation levels by the rules of the production type", () => {
         const outcome = async (extra: object, shared: boolean) => {
           const plainOptions = { ...plainInMemoryOptions(testCombination.engine), entities: [Item], ...extra } as DataSourceOptions;
           const dataSource = shared
-            ? new SharedReplicationDataSource({ type: plainOptions.type, entities: [Item], ...extra } as DataSourceOptions)
+            ? new SharedReplicationDataSource({ type: plainOptions.type, entities: [Item], ...extra } as DataSourceOptions, {
+                engine: testCombination.engine,
+              })
             : new DataSource(plainOptions);
           const initialized = await dataSource.initialize().then(
             () => undefined,
@@ -94,7 +99,10 @@ describe("isolation levels by the rules of the production type", () => {
     let dataSource: SharedReplicationDataSource;
 
     beforeEach(async () => {
-      dataSource = await new SharedReplicationDataSource({ type: "postgres", entities: [Item] }).initialize();
+      dataSource = await new SharedReplicationDataSource(
+        { type: "postgres", entities: [Item] },
+        { engine: testCombination.engine },
+      ).initialize();
     });
 
     afterEach(async () => {
@@ -118,11 +126,14 @@ describe("isolation levels by the rules of the production type", () => {
 
     if (is1x) {
       it("should refuse a DataSource-level isolationLevel Postgres does not know on initialize(), as TypeORM 1.x does", async () => {
-        const invalid = new SharedReplicationDataSource({
-          type: "postgres",
-          entities: [Item],
-          isolationLevel: "CHAOS",
-        } as unknown as DataSourceOptions);
+        const invalid = new SharedReplicationDataSource(
+          {
+            type: "postgres",
+            entities: [Item],
+            isolationLevel: "CHAOS",
+          } as unknown as DataSourceOptions,
+          { engine: testCombination.engine },
+        );
         const error = await rejectionOf(invalid.initialize());
         expect(error).to.be.instanceOf(TypeORMError);
         expect((error as Error).message).to.equal("CHAOS isolation level is not supported");

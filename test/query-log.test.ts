@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { createTestDataSource, testServer } from "../ormconfig.test";
+import { createTestDataSource, testDatabase } from "../ormconfig.test";
 import type { SharedReplicationDataSource } from "../src";
 import { Item } from "./fixtures/item-entity";
 
@@ -13,7 +13,7 @@ describe("query log", () => {
     await dataSource.initialize();
     dataSource.queryLog.clear();
     const replica = dataSource.createQueryRunner("slave");
-    const placeholder = testServer === "postgres" ? "$1" : "?";
+    const placeholder = testDatabase === "postgres" ? "$1" : "?";
     await replica.query(`SELECT value FROM item WHERE value = ${placeholder}`, [42]);
     const master = dataSource.createQueryRunner("master");
     await master.query(`INSERT INTO item (value) VALUES (${placeholder})`, [1]);

@@ -54,7 +54,10 @@ describe("replica guard cases", () => {
       before(async () => {
         const options = family === "sqlite" ? plainInMemoryOptions(testCombination.engine) : { type: family };
         // Always the in-memory engine: the server legs ask the servers themselves below.
-        dataSource = new SharedReplicationDataSource({ ...options, entities: [] } as DataSourceOptions, { replicas: 1 });
+        dataSource = new SharedReplicationDataSource({ ...options, entities: [] } as DataSourceOptions, {
+          replicas: 1,
+          engine: testCombination.engine,
+        });
         await dataSource.initialize();
         for (const sql of IN_MEMORY_SCHEMA) await dataSource.query(sql);
       });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { AsyncResource } from "node:async_hooks";
-import { createTestDataSource, testServer } from "../ormconfig.test";
+import { createTestDataSource, testDatabase, testServer } from "../ormconfig.test";
 import { ReplicaWriteError, type SharedQueryRunner, type SharedReplicationDataSource } from "../src";
 import { classifyStatement } from "../src/sql/statement-classifier";
 import { Item } from "./fixtures/item-entity";
@@ -62,7 +62,7 @@ const reads: Record<string, Read> = {
     // Each engine's own plan format: Postgres and MariaDB name the table, SQLite lists the bytecode that opens it.
     expectResult: (rows) => {
       expect(rows).to.be.an("array").that.is.not.empty;
-      if (testServer) expect(JSON.stringify(rows)).to.contain("item");
+      if (testDatabase) expect(JSON.stringify(rows)).to.contain("item");
       else expect(rows.map((row) => (row as { opcode: string }).opcode)).to.include("OpenRead");
     },
   },
@@ -70,7 +70,7 @@ const reads: Record<string, Read> = {
 
 // SQLite-only reads (TypeORM's SQLite schema reader sends them); a server would reject the syntax
 // itself, so they run only on the in-memory engines.
-const sqliteReads: Record<string, Read> = testServer
+const sqliteReads: Record<string, Read> = testDatabase
   ? {}
   : {
       "PRAGMA read": {
@@ -161,7 +161,7 @@ describe("replica write guard", () => {
       }
       // On a server the test's session transaction sits below, so the runner's is a savepoint, and
       // its commit sends nothing: the savepoint is kept and ends with the session transaction.
-      if (testServer) expect(control.map((entry) => entry.sql.replace(/\d+$/, "N"))).to.deep.equal(["SAVEPOINT typeorm_shared_N"]);
+      if (testDatabase) expect(control.map((entry) => entry.sql.replace(/\d+$/, "N"))).to.deep.equal(["SAVEPOINT typeorm_shared_N"]);
       else expect(control.map((entry) => entry.sql)).to.deep.equal(["BEGIN TRANSACTION", "COMMIT"]);
       // The connection is free again for the replica runner itself.
       const [{ n }] = (await replica.query("SELECT count(*) AS n FROM item")) as [{ n: number | string }];

@@ -97,7 +97,7 @@ describe("TypeORM's runner protocol", () => {
       let shared: SharedReplicationDataSource;
 
       beforeEach(async () => {
-        shared = await new SharedReplicationDataSource(options).initialize();
+        shared = await new SharedReplicationDataSource(options, { engine: testCombination.engine }).initialize();
       });
 
       afterEach(async () => {

@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { createTestDataSource, testServer } from "../ormconfig.test";
+import { createTestDataSource, testDatabase } from "../ormconfig.test";
 import { TestIsolation, UnsupportedSqlError, type SharedReplicationDataSource } from "../src";
 import { Item } from "./fixtures/item-entity";
 import { rejectionOf } from "./support/capture-error";
 
 /** SQLite keeps PRAGMAs and ATTACHes on the connection whatever becomes of the transaction. */
-if (!testServer)
+if (!testDatabase)
   describe("connection state a rollback does not undo", () => {
     let dataSource: SharedReplicationDataSource;
     let isolation: TestIsolation;

@@ -28,7 +28,10 @@ describe("SharedReplicationDataSource", () => {
     it("should drop hosts, users and passwords of the production options", () => {
       const serialized = JSON.stringify(dataSource.options, (_key, value: unknown) => (typeof value === "function" ? undefined : value));
       expect(serialized).not.to.match(/db\.internal|secret|replication|"app"/);
-      expect(dataSource.options.type).to.equal(testServer ?? DRIVER_TYPES[testCombination.engine]);
+      // With PGlite installed (the PGlite leg), a Postgres application runs on it by default.
+      expect(dataSource.options.type).to.equal(
+        testServer ?? (testCombination.postgres ? "postgres" : DRIVER_TYPES[testCombination.engine]),
+      );
     });
 
     it("should keep entities, naming strategy, entity prefix and logger", async () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { AsyncResource } from "node:async_hooks";
 import type { Readable } from "node:stream";
-import { createTestDataSource, testServer } from "../ormconfig.test";
+import { createTestDataSource, testDatabase } from "../ormconfig.test";
 import { ConnectionWaitTimeoutError, ReplicaWriteError, TestIsolation, TestLeakError, type SharedReplicationDataSource } from "../src";
 import { Item } from "./fixtures/item-entity";
 import { rejectionOf } from "./support/capture-error";
@@ -31,7 +31,7 @@ describe("stream()", function () {
     await isolation.endGroup();
   });
 
-  if (!testServer) {
+  if (!testDatabase) {
     it("should reject as TypeORM's SQLite drivers do: they have no stream", async () => {
       const runner = dataSource.createQueryRunner();
       try {
@@ -61,7 +61,7 @@ describe("stream()", function () {
   it("should refuse a write streamed through a replica runner, and leave the rows alone", async () => {
     const runner = dataSource.createQueryRunner("slave");
     try {
-      const sql = testServer === "postgres" ? "DELETE FROM item RETURNING value" : "DELETE FROM item";
+      const sql = testDatabase === "postgres" ? "DELETE FROM item RETURNING value" : "DELETE FROM item";
       expect(await rejectionOf(runner.stream(sql))).to.be.instanceOf(ReplicaWriteError);
     } finally {
       await runner.release();

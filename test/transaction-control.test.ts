@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { AsyncResource } from "node:async_hooks";
 import { QueryFailedError, type DataSourceOptions } from "typeorm";
 import { createTestDataSource, productionOptions, testServer } from "../ormconfig.test";
+import { testCombination } from "./support/test-combination";
 import { SharedReplicationDataSource, TestIsolation, TransactionAbortedError, UnsupportedSqlError } from "../src";
 import { readTransactionControl } from "../src/sql/transaction-control";
 import { Item } from "./fixtures/item-entity";
@@ -197,7 +198,8 @@ describe("a failed statement inside a transaction", () => {
       const postgres = options.type === "postgres";
 
       beforeEach(async () => {
-        dataSource = await new SharedReplicationDataSource(options).initialize();
+        // On SQLite, also in the PGlite leg: the emulated abort is what is tested.
+        dataSource = await new SharedReplicationDataSource(options, { engine: testCombination.engine }).initialize();
       });
 
       afterEach(async () => {

@@ -7,7 +7,7 @@ import {
   type TransactionRollbackEvent,
   type TransactionStartEvent,
 } from "typeorm";
-import { createTestDataSource, testServer } from "../ormconfig.test";
+import { createTestDataSource, testDatabase } from "../ormconfig.test";
 import { ConnectionWaitTimeoutError, type SharedReplicationDataSource, type SharedQueryRunner } from "../src";
 import { Item } from "./fixtures/item-entity";
 import { rejectionOf, sleep } from "./support/capture-error";
@@ -77,7 +77,7 @@ describe("transactions on the shared connection", () => {
     // On a server the session transaction sits below the runner's, so its outermost level is a
     // savepoint too. Nested commits send nothing: their savepoints end with the outer transaction.
     expect(sql).to.deep.equal(
-      testServer === undefined
+      testDatabase === undefined
         ? [
             "BEGIN TRANSACTION",
             "SAVEPOINT typeorm_shared_1",

@@ -1,7 +1,16 @@
-import type { DataSourceOptions, Driver, QueryRunner } from "typeorm";
+import type { DataSource, DataSourceOptions, Driver, QueryRunner } from "typeorm";
 import type { PhysicalConnection } from "../connection/shared-connection";
 import type { TransactionDialect } from "../connection/transaction-dialect";
 import type { ApplicationOptions } from "../data-source/option-classification";
+
+/** A schema a persistent engine is asked to create, committed, outside every test transaction. */
+export interface SchemaCreation {
+  readonly dataSource: DataSource;
+  /** The schema's tables (their paths, sorted), as the once-per-database bookkeeping keys it. */
+  readonly tables: readonly string[];
+  /** How it is created: `"synchronize"`, `"migrations"` or `"none"`. */
+  readonly strategy: string;
+}
 
 /**
  * An inner database engine: where the one shared connection lives. Engines plug in through this
@@ -30,6 +39,11 @@ export interface Engine {
    * from a failed statement. The default value is `false`.
    */
   readonly abortsTransactionOnError?: boolean;
+  /**
+   * True when replicas can hold data of their own on the one connection (attached in-memory
+   * SQLite databases), which lag mode needs. The default value is `false`.
+   */
+  readonly laggingReplicas?: boolean;
   /** Identifies the database, for once-per-process schema creation of persistent engines. */
   readonly databaseKey?: string;
   /**
@@ -50,6 +64,11 @@ export interface Engine {
    * errors escape unwrapped wraps them here. The default is the error as thrown.
    */
   statementError?(error: unknown, sql: string, parameters: unknown[] | undefined): unknown;
+  /**
+   * Creates the schema of a persistent engine's database unless the database has it already (it
+   * runs `create` or not). The default is once per process, database and table list.
+   */
+  createSchemaOnce?(schema: SchemaCreation, create: () => Promise<void>): Promise<void>;
   /** Empties `tables` (names already escaped) whatever their foreign keys, and resets their sequences. */
   emptyTables(execute: (sql: string) => Promise<unknown>, tables: readonly string[]): Promise<void>;
 }

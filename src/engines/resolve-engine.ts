@@ -3,30 +3,40 @@ import type { DataSourceOptions } from "typeorm";
 import type { Engine } from "./engine";
 import { createServerEngine, isServerEngineSettings } from "./server/create-server-engine";
 import { BetterSqlite3Engine } from "./better-sqlite3/better-sqlite3-engine";
-import { defaultInMemoryEngine } from "./sqlite-family/default-in-memory-engine";
+import { defaultEngine } from "./sqlite-family/default-in-memory-engine";
 import { SqljsEngine } from "./sqljs/sqljs-engine";
 import { Sqlite3Engine } from "./sqlite3/sqlite3-engine";
+import { createPgliteEngine } from "./pglite/create-pglite-engine";
+import { isPgliteEngineSettings } from "./pglite/pglite-engine";
 
 /** Names accepted by the `engine` setting. */
-export type EngineName = "sqlite3" | "better-sqlite3" | "sqljs";
+export type EngineName = "sqlite3" | "better-sqlite3" | "sqljs" | "pglite";
 
-const engines: Record<EngineName, () => Engine> = {
+const engines: Record<Exclude<EngineName, "pglite">, () => Engine> = {
   sqlite3: () => new Sqlite3Engine(),
   "better-sqlite3": () => new BetterSqlite3Engine(),
   sqljs: () => new SqljsEngine(),
 };
 
-export function resolveEngine(name: unknown, options: DataSourceOptions): Engine {
-  if (name === undefined) return defaultInMemoryEngine((inMemory) => engines[inMemory]());
+/** What the DataSource needs of an engine it did not name: the default skips engines without it. */
+export interface EngineNeeds {
+  /** Replica lag (`replicaLag` other than `"none"`): only the in-memory SQLite engines hold replicas' copies. */
+  readonly laggingReplicas?: boolean;
+}
+
+export function resolveEngine(name: unknown, options: DataSourceOptions, needs: EngineNeeds = {}): Engine {
+  if (name === undefined) {
+    const pglite = needs.laggingReplicas ? undefined : () => createPgliteEngine("pglite", options);
+    return defaultEngine(options, (inMemory) => engines[inMemory](), pglite);
+  }
+  if (isPgliteEngineSettings(name)) return createPgliteEngine(name, options);
   if (isServerEngineSettings(name)) return createServerEngine(name, options);
   if (typeof name !== "string" || !Object.prototype.hasOwnProperty.call(engines, name)) {
     throw new InvalidSettingsError(
       "engine",
       name,
-      `expected one of ${Object.keys(engines)
-        .map((e) => `"${e}"`)
-        .join(", ")}, or a server: { type: "postgres" | "mysql" | "mariadb", host, port, username, password, database }.`,
+      `expected one of ${[...Object.keys(engines), "pglite"].map((e) => `"${e}"`).join(", ")}, or a server: { type: "postgres" | "mysql" | "mariadb", host, port, username, password, database }.`,
     );
   }
-  return engines[name as EngineName]();
+  return engines[name as Exclude<EngineName, "pglite">]();
 }

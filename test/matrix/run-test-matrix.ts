@@ -1,10 +1,10 @@
 // `npm run test:matrix`: the whole mocha suite once per supported TypeORM line and in-memory engine
 // (test/support/test-combination.ts), plus a typecheck against TypeORM 1.x's types, then a table.
 // Arguments filter the combinations: `npm run test:matrix -- 1.x sqljs` runs those whose line or
-// engine is named. Exits non-zero when anything failed.
+// engine is named (`pglite`: the PGlite leg). Exits non-zero when anything failed.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { COMBINATIONS, combinationEnv, type TestCombination } from "../support/test-combination";
+import { COMBINATIONS, combinationEnv, combinationName, type TestCombination } from "../support/test-combination";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -35,7 +35,7 @@ function count(output: string, what: "passing" | "failing" | "pending"): number 
 }
 
 async function runSuite(combination: TestCombination): Promise<Outcome> {
-  const name = `TypeORM ${combination.typeorm} + ${combination.engine}`;
+  const name = combinationName(combination);
   console.log(`\n=== ${name}`);
   const started = Date.now();
   const { exitCode, output } = await run([require.resolve("mocha/bin/mocha.js")], combinationEnv(combination));
@@ -62,7 +62,9 @@ function table(outcomes: readonly Outcome[]): string {
 
 async function main(): Promise<void> {
   const filters = process.argv.slice(2);
-  const selected = COMBINATIONS.filter((c) => filters.length === 0 || filters.includes(c.typeorm) || filters.includes(c.engine));
+  const selected = COMBINATIONS.filter(
+    (c) => filters.length === 0 || filters.includes(c.typeorm) || filters.includes(c.postgres ?? c.engine),
+  );
   const outcomes: Outcome[] = [];
   if (selected.some((c) => c.typeorm === "1.x")) outcomes.push(await typecheckTypeOrm1());
   for (const combination of selected) outcomes.push(await runSuite(combination));

@@ -4,16 +4,26 @@ export interface TestCombination {
   readonly typeorm: "0.3" | "1.x";
   /** The only in-memory engine package the suite can load: the library's default picks it. */
   readonly engine: "sqlite3" | "better-sqlite3" | "sqljs";
+  /**
+   * `"pglite"` (selected with `TEST_ENGINE=pglite`): `@electric-sql/pglite` is installed as well, so
+   * the suite's Postgres application runs on PGlite by default, and `engine` serves what asks for
+   * SQLite. Unset, PGlite looks uninstalled and Postgres applications default to `engine`.
+   */
+  readonly postgres?: "pglite";
 }
 
 /** Every combination CI runs; the README's compatibility table lists the same. The first is `npm test`'s. */
 export const COMBINATIONS: readonly TestCombination[] = [
   { typeorm: "0.3", engine: "sqlite3" },
+  { typeorm: "0.3", engine: "sqlite3", postgres: "pglite" },
   { typeorm: "0.3", engine: "better-sqlite3" },
   { typeorm: "0.3", engine: "sqljs" },
   { typeorm: "1.x", engine: "better-sqlite3" },
   { typeorm: "1.x", engine: "sqljs" },
 ];
+
+/** The package of the `"pglite"` engine. */
+export const PGLITE_PACKAGE = "@electric-sql/pglite";
 
 /** The in-memory engines' driver packages, by engine. */
 export const ENGINE_PACKAGES: Readonly<Record<TestCombination["engine"], string>> = {
@@ -39,16 +49,22 @@ export function plainInMemoryOptions(engine: TestCombination["engine"]): { reado
 
 /** The environment that selects `combination`: `TEST_TYPEORM` and `TEST_ENGINE`. */
 export function combinationEnv(combination: TestCombination): Record<string, string> {
-  return { TEST_TYPEORM: combination.typeorm, TEST_ENGINE: combination.engine };
+  return { TEST_TYPEORM: combination.typeorm, TEST_ENGINE: combination.postgres ?? combination.engine };
+}
+
+/** A combination's name in reports: `TypeORM 0.3 + sqlite3`, `TypeORM 0.3 + pglite (and sqlite3)`. */
+export function combinationName(combination: TestCombination): string {
+  const engines = combination.postgres ? `${combination.postgres} (and ${combination.engine})` : combination.engine;
+  return `TypeORM ${combination.typeorm} + ${engines}`;
 }
 
 /** The combination this process runs, from `TEST_TYPEORM` and `TEST_ENGINE`; unset, the first TypeORM 0.3 one. */
 export function currentCombination(env: NodeJS.ProcessEnv = process.env): TestCombination {
   const typeorm = env.TEST_TYPEORM ?? "0.3";
   const engine = env.TEST_ENGINE ?? COMBINATIONS.find((c) => c.typeorm === typeorm)?.engine;
-  const combination = COMBINATIONS.find((c) => c.typeorm === typeorm && c.engine === engine);
+  const combination = COMBINATIONS.find((c) => c.typeorm === typeorm && (c.postgres ?? c.engine) === engine);
   if (!combination) {
-    const known = COMBINATIONS.map((c) => `TEST_TYPEORM=${c.typeorm} TEST_ENGINE=${c.engine}`).join("; ");
+    const known = COMBINATIONS.map((c) => `TEST_TYPEORM=${c.typeorm} TEST_ENGINE=${c.postgres ?? c.engine}`).join("; ");
     throw new Error(`Unknown test combination TEST_TYPEORM=${typeorm} TEST_ENGINE=${engine ?? ""}. Known: ${known}`);
   }
   return combination;

@@ -1,0 +1,164 @@
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { extensionModule } from "./pglite-extensions";
+import type { PgliteExtension, PgliteInstance, PglitePackage } from "./pglite-package";
+
+/** The schema a snapshot holds: the fingerprint it was created for, and how (`synchronize`, `migrations`). */
+interface SnapshotSchema {
+  readonly hash: string;
+  readonly strategy: string;
+}
+
+/** One PGlite database of this process, lent to one DataSource (and those sharing its connection) at a time. */
+export interface PooledPglite {
+  /** Names the database for the rest of the library (`pglite://<id>`). */
+  readonly id: number;
+  readonly instance: PgliteInstance;
+  /** The extensions whose bundles it was started with (`CREATE EXTENSION` works for these only). */
+  readonly extensions: ReadonlySet<string>;
+  /** The schemas created in it, by table list: each is created once per database. */
+  readonly createdSchemas: Set<string>;
+  /** The schema of the snapshot it was started from, until something else changes it. */
+  snapshotSchema: SnapshotSchema | undefined;
+  /** Started from an empty cluster and nothing created in it yet: its first schema can be kept as a snapshot. */
+  pristine: boolean;
+}
+
+/** What a DataSource needs from the PGlite it is lent. */
+export interface PgliteNeeds {
+  readonly extensions: readonly string[];
+  /** The schema fingerprint's hash, when known. */
+  readonly schemaHash: string | undefined;
+  /** Where snapshots are kept across runs, or `undefined` to keep none. */
+  readonly cacheDirectory: string | undefined;
+}
+
+// Snapshots are whole data directories (~40 MB uncompressed: loading a gzipped one takes twice as long).
+const KEPT_SCHEMA_SNAPSHOTS = 6;
+
+function covers(pooled: PooledPglite, extensions: readonly string[]): boolean {
+  return extensions.every((name) => pooled.extensions.has(name));
+}
+
+/**
+ * The PGlite databases of this process. Starting one is the slow part (about 3 s for a new
+ * cluster, 0.5 s from a snapshot), so a database is started once and lent again to the next
+ * DataSource when the last one is done with it (the library never commits a test's work; the
+ * schema stays). Two DataSources open at the same time get two databases: PGlite is one
+ * connection. Snapshots of a new cluster and of each schema are kept in the cache directory and
+ * loaded by the next run.
+ */
+export class PgliteInstancePool {
+  private readonly idle: PooledPglite[] = [];
+  private ids = 0;
+
+  constructor(private readonly pglite: PglitePackage) {}
+
+  /** A database for `needs`: an idle one of this process when one fits, else a new one, from a snapshot when there is one. */
+  async acquire(needs: PgliteNeeds): Promise<PooledPglite> {
+    const fits = this.idle.filter((pooled) => !pooled.instance.closed && covers(pooled, needs.extensions));
+    const chosen = fits.find((pooled) => needs.schemaHash !== undefined && pooled.snapshotSchema?.hash === needs.schemaHash) ?? fits[0];
+    if (chosen) {
+      this.idle.splice(this.idle.indexOf(chosen), 1);
+      return chosen;
+    }
+    return this.start(needs);
+  }
+
+  /** Takes the database back once its DataSource closed: what its session left open is ended. */
+  async release(pooled: PooledPglite): Promise<void> {
+    if (pooled.instance.closed) return;
+    // The library rolled its session transaction back already; ROLLBACK only warns when none is open.
+    await pooled.instance.query("ROLLBACK");
+    await pooled.instance.query("DISCARD ALL");
+    this.idle.push(pooled);
+  }
+
+  /** Keeps `pooled`'s data directory as the snapshot of `schema`, for the next runs. */
+  async saveSchemaSnapshot(pooled: PooledPglite, schema: SnapshotSchema, cacheDirectory: string): Promise<void> {
+    const file = this.snapshotFile(cacheDirectory, `schema-${schema.hash}`, [...pooled.extensions]);
+    await this.writeSnapshot(pooled.instance, file, schema);
+    await pruneSchemaSnapshots(cacheDirectory);
+  }
+
+  private async start(needs: PgliteNeeds): Promise<PooledPglite> {
+    const extensions = this.bundles(needs.extensions);
+    const names = Object.keys(extensions).map((module) => needs.extensions.find((name) => extensionModule(name) === module)!);
+    const base = (directory: string) => this.snapshotFile(directory, "cluster", []);
+    const schemaFile = (directory: string) =>
+      needs.schemaHash === undefined ? undefined : this.snapshotFile(directory, `schema-${needs.schemaHash}`, names);
+    const pooled = (instance: PgliteInstance, snapshotSchema: SnapshotSchema | undefined, pristine: boolean): PooledPglite => ({
+      id: ++this.ids,
+      instance,
+      extensions: new Set(names),
+      createdSchemas: new Set(),
+      snapshotSchema,
+      pristine,
+    });
+    const directory = needs.cacheDirectory;
+    if (directory !== undefined) {
+      const withSchema = schemaFile(directory);
+      const schemaSnapshot = withSchema && (await readSnapshot(withSchema));
+      if (schemaSnapshot) {
+        return pooled(await this.pglite.create({ loadDataDir: schemaSnapshot.data, extensions }), schemaSnapshot.schema, false);
+      }
+      const cluster = await readSnapshot(base(directory));
+      if (cluster) return pooled(await this.pglite.create({ loadDataDir: cluster.data, extensions }), undefined, true);
+    }
+    const instance = await this.pglite.create({ extensions });
+    if (directory !== undefined) await this.writeSnapshot(instance, base(directory), undefined);
+    return pooled(instance, undefined, true);
+  }
+
+  private bundles(names: readonly string[]): Record<string, PgliteExtension> {
+    const bundles: Record<string, PgliteExtension> = {};
+    for (const name of names) {
+      const module = extensionModule(name);
+      const bundle = module && this.pglite.extension(module);
+      if (module && bundle) bundles[module] = bundle;
+    }
+    return bundles;
+  }
+
+  private snapshotFile(directory: string, what: string, extensions: readonly string[]): string {
+    const suffix = extensions.length > 0 ? `-${[...extensions].sort().join("+")}` : "";
+    return path.join(directory, `pglite-${this.pglite.version}-${what}${suffix}.tar`);
+  }
+
+  private async writeSnapshot(instance: PgliteInstance, file: string, schema: SnapshotSchema | undefined): Promise<void> {
+    const data = Buffer.from(await (await instance.dumpDataDir("none")).arrayBuffer());
+    await mkdir(path.dirname(file), { recursive: true });
+    // Written aside and renamed: a run reading it meanwhile (another worker) sees all of it or nothing.
+    const partial = `${file}.${process.pid}.partial`;
+    await writeFile(partial, data);
+    if (schema) await writeFile(`${file}.json`, JSON.stringify(schema));
+    await rename(partial, file);
+  }
+}
+
+async function readSnapshot(file: string): Promise<{ data: Blob; schema: SnapshotSchema | undefined } | undefined> {
+  try {
+    const data = await readFile(file);
+    const schema = await readFile(`${file}.json`, "utf8").then(
+      (json) => JSON.parse(json) as SnapshotSchema,
+      () => undefined,
+    );
+    // Marks it used, for pruning.
+    const now = new Date();
+    await utimes(file, now, now).catch(() => undefined);
+    return { data: new Blob([data]), schema };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps the most recently used schema snapshots; a schema that changes leaves its old ones behind. */
+async function pruneSchemaSnapshots(directory: string): Promise<void> {
+  const files = (await readdir(directory)).filter((name) => name.includes("-schema-") && name.endsWith(".tar"));
+  const dated = await Promise.all(files.map(async (name) => ({ name, used: (await stat(path.join(directory, name))).mtimeMs })));
+  dated.sort((a, b) => b.used - a.used);
+  for (const { name } of dated.slice(KEPT_SCHEMA_SNAPSHOTS)) {
+    await rm(path.join(directory, name), { force: true });
+    await rm(path.join(directory, `${name}.json`), { force: true });
+  }
+}

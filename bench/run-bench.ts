@@ -24,6 +24,8 @@ import { runMemorySuite } from "./suites/memory-suite";
 import { dropTestDatabase, localPostgres, prepareTestDatabase, probePostgres } from "./suites/postgres-server";
 import { runQueryOverheadSuite } from "./suites/query-overhead-suite";
 import { runReplicationSuite } from "./suites/replication-suite";
+import { runPgliteSuite, pgliteText } from "./suites/pglite-suite";
+import { runReplicaLagSuite } from "./suites/replica-lag-suite";
 import { runSaveTransactionsSuite } from "./suites/save-transactions-suite";
 import { runStrategySuite } from "./suites/strategy-suite";
 import { BODIES } from "./workload/test-bodies";
@@ -119,9 +121,11 @@ async function main(): Promise<void> {
   const saveTransactions = await runSaveTransactionsSuite(plan.fast.realistic, plan.fixtureRows, plan.rounds, onProgress);
   const queries = await runQueryOverheadSuite(plan.queries, plan.fixtureRows, plan.pairedRounds, onProgress);
   const replication = await runReplicationSuite(plan.fast, plan.fixtureRows, BODIES, plan.pairedRounds, onProgress);
+  const replicaLag = await runReplicaLagSuite(plan.replicaLag, plan.fixtureRows, plan.largeFixtureRows, plan.pairedRounds, onProgress);
   const floorGrowth = await runFloorGrowthSuite(plan, onProgress);
   const { version, ...postgres } = await postgresSuite(plan, onProgress);
   if (version) environment.postgres = version;
+  const pglite = await runPgliteSuite(plan, onProgress);
   const memory = await runMemorySuite(plan.fixtureRows, plan.memory.first, plan.memory.total);
   const classification = await runClassificationSuite(plan.classification, plan.fixtureRows);
   environment.loadAtEnd = os.loadavg()[0]!;
@@ -136,9 +140,11 @@ async function main(): Promise<void> {
     saveTransactions,
     queries,
     replication,
+    replicaLag,
     floorGrowth,
     memory,
     classification,
+    pglite,
   };
   console.log(`\nPer test, in-memory SQLite, ${plan.fixtureRows} fixture rows (vs 1 = ratio of medians to strategy 1):\n`);
   console.log(renderText(strategyTable(main)));
@@ -154,6 +160,9 @@ async function main(): Promise<void> {
   console.log(
     `\nStatement classification (replica guard), per statement: ${micros(classification.cold.median)} cold, ${micros(classification.warm.median)} warm (cached).`,
   );
+
+  console.log(`\nPGlite (real Postgres in process), strategy 1 per test against the SQLite and Postgres server engines:\n`);
+  console.log(pgliteText(pglite));
 
   fs.mkdirSync(outDir, { recursive: true });
   const chart = strategyChart(

@@ -42,6 +42,8 @@ export interface RunPlan {
   readonly floorGrowth: { readonly testsBefore: number; readonly measured: number };
   /** Memory: the heap is read after `first` and after `total` tests of one group. */
   readonly memory: { readonly first: number; readonly total: number };
+  /** Replica lag: insert + sync at two fixture sizes, and replica reads in both modes. */
+  readonly replicaLag: IterationCount;
   /** Statement classification (the replica guard's tokenizer), cold and warm. */
   readonly classification: ClassificationCounts;
   /** Postgres database base name: the library's engine runs in `test_<name>`. */
@@ -66,6 +68,7 @@ export const FULL_PLAN: RunPlan = {
   queries: { iterations: 8_000, warmup: 400 },
   floorGrowth: { testsBefore: 1_000, measured: 200 },
   memory: { first: 1_000, total: 10_000 },
+  replicaLag: { iterations: 2_000, warmup: 100 },
   classification: { rounds: 20, repetitions: 200 },
   postgresDatabase: "bench",
 };
@@ -89,6 +92,7 @@ export const SMOKE_PLAN: RunPlan = {
   queries: { iterations: 3, warmup: 0 },
   floorGrowth: { testsBefore: 2, measured: 1 },
   memory: { first: 2, total: 4 },
+  replicaLag: { iterations: 2, warmup: 0 },
   classification: { rounds: 1, repetitions: 1 },
   postgresDatabase: `bench_smoke_${process.pid}`,
 };

@@ -17,7 +17,9 @@ export { TestDatabaseInUseError } from "./errors/test-database-in-use-error";
 export type { DatabaseSession } from "./errors/test-database-in-use-error";
 export { ConnectionLostError } from "./errors/connection-lost-error";
 export type { ServerEngineSettings } from "./engines/server/server-engine-settings";
+export type { PgliteEngineSettings } from "./engines/pglite/pglite-engine-settings";
 export { EngineNotSupportedError } from "./errors/engine-not-supported-error";
+export { EngineUnavailableError } from "./errors/engine-unavailable-error";
 export { IncompatibleTypeOrmError } from "./errors/incompatible-typeorm-error";
 export { UnsupportedColumnTypeError } from "./errors/unsupported-column-type-error";
 export { UnsupportedColumnDefaultError } from "./errors/unsupported-column-default-error";
@@ -50,3 +52,24 @@ export { DataSourceNotInitializedError } from "./errors/data-source-not-initiali
 export { DataSourceDestroyedError } from "./errors/data-source-destroyed-error";
 export { TransactionAbortedError } from "./errors/transaction-aborted-error";
 export { SchemaInTransactionError } from "./errors/schema-in-transaction-error";
+export { usePrimary, UsePrimary } from "./replication/routing/use-primary";
+export type { UsePrimaryDecorator } from "./replication/routing/use-primary";
+export { installReplicaRouting } from "./replication/routing/install-replica-routing";
+export type { ReplicaRoutingOptions } from "./replication/routing/install-replica-routing";
+export { ReplicaRouting } from "./replication/routing/replica-routing";
+export type { ReplicaSelection, ReplicaSelector, ReplicaSelectionContext } from "./replication/routing/replica-selection";
+export { replicaPinning } from "./replication/routing/replica-pinning";
+export type {
+  ReplicaPinningOptions,
+  ReplicaPinningMiddleware,
+  PinningRequest,
+  PinningResponse,
+} from "./replication/routing/replica-pinning";
+export { withReplicaPinning, markWrite } from "./replication/routing/with-replica-pinning";
+export type { ReplicaPinningScope, WithReplicaPinningOptions } from "./replication/routing/with-replica-pinning";
+export { InvalidRoutingOptionError } from "./errors/invalid-routing-option-error";
+export { InvalidReplicaIndexError } from "./errors/invalid-replica-index-error";
+export type { ReplicaLag } from "./replication/lag/replica-lag";
+export { ReplicaLagError } from "./errors/replica-lag-error";
+export type { ReplicaLagFailure } from "./errors/replica-lag-error";
+export { ReplicaLagUnavailableError } from "./errors/replica-lag-unavailable-error";

@@ -4,6 +4,8 @@ import type { FloorGrowth } from "../suites/floor-growth-suite";
 import type { MemoryGrowth } from "../suites/memory-suite";
 import type { QueryOverhead } from "../suites/query-overhead-suite";
 import type { ReplicationCost } from "../suites/replication-suite";
+import type { PgliteResults } from "../suites/pglite-suite";
+import type { ReplicaLagCost } from "../suites/replica-lag-suite";
 import type { StrategyMeasurement } from "../suites/strategy-suite";
 import type { Environment } from "./environment";
 
@@ -22,8 +24,12 @@ export interface BenchResults {
   readonly saveTransactions: readonly StrategyMeasurement[];
   readonly queries: readonly QueryOverhead[];
   readonly replication: readonly ReplicationCost[];
+  /** Replica lag: what a sync costs at two database sizes, and replica reads in lag mode against the shared mode. */
+  readonly replicaLag: ReplicaLagCost;
   readonly floorGrowth: readonly FloorGrowth[];
   readonly memory: MemoryGrowth;
   /** What classifying a statement for the replica guard costs, cold and warm. */
   readonly classification: ClassificationCost;
+  /** PGlite beside the SQLite and Postgres server engines, and its start times. */
+  readonly pglite: PgliteResults;
 }

@@ -4,6 +4,7 @@ import type { StrategyMeasurement } from "../suites/strategy-suite";
 import type { BenchResults } from "./bench-results";
 import { checkTargets } from "./targets";
 import { comparisonTable, megabytes, micros, relativeTable, renderMarkdown, strategyTable, times, type Table } from "./tables";
+import { pgliteMarkdown } from "../suites/pglite-suite";
 
 const n = (value: number) => value.toLocaleString("en-US");
 const rounds = (count: number) => `${count} round${count === 1 ? "" : "s"}`;
@@ -153,6 +154,7 @@ export function resultsMarkdown(results: BenchResults, chartFile: string): strin
   );
   out.push(...floorGrowthSection(results), "");
   out.push(...classificationSection(results), "");
+  out.push(pgliteMarkdown(results.pglite));
   out.push("## Method", "");
   out.push(
     `- Harness: tinybench; each task's iterations are split over ${rounds(plan.rounds)} and every round runs every task in a rotated order, so load from other processes falls on all of them alike. A group (DataSource, fixtures where they are created once) is set up before each task's round and torn down after it, untimed. Both fixture sizes are measured in the same rounds; the per-query and replication comparisons, a few percent apart, in ${rounds(plan.pairedRounds)}. "statements" counts the calls into the driver package (round trips) of one test, on an extra untimed test.`,

@@ -2,8 +2,8 @@ import { DataSource, type DataSourceOptions } from "typeorm";
 import { SharedReplicationDataSource, type ServerEngineSettings, type SharedReplicationSettings } from "../../src";
 import { benchEntities } from "./bench-schema";
 
-/** Where a strategy runs: the default in-memory engine, or the machine's PostgreSQL. */
-export type BenchEngine = "sqlite" | "postgres";
+/** Where a strategy runs: in-memory SQLite, PGlite (Postgres in process), or the machine's PostgreSQL. */
+export type BenchEngine = "sqlite" | "pglite" | "postgres";
 
 /** The application as production runs it: Postgres, one master and two replicas. Never connected to. */
 export const productionOptions: DataSourceOptions = {
@@ -44,7 +44,9 @@ export function sharedDataSource(
   server: PostgresServer | undefined,
   settings: SharedReplicationSettings = {},
 ): SharedReplicationDataSource {
-  if (engine === "sqlite") return new SharedReplicationDataSource(productionOptions, settings);
+  // Pinned: with PGlite installed, a Postgres application's default engine is PGlite.
+  if (engine === "sqlite") return new SharedReplicationDataSource(productionOptions, { engine: "sqlite3", ...settings });
+  if (engine === "pglite") return new SharedReplicationDataSource(productionOptions, { engine: "pglite", ...settings });
   if (!server) throw new Error("The Postgres strategies need a server.");
   return new SharedReplicationDataSource(productionOptions, { ...settings, engine: serverEngineSettings(server) });
 }
@@ -56,6 +58,7 @@ export function sharedDataSource(
  */
 export function plainDataSource(engine: BenchEngine, server: PostgresServer | undefined): DataSource {
   if (engine === "sqlite") return new DataSource({ type: "sqlite", database: ":memory:", entities: benchEntities, synchronize: true });
+  if (engine === "pglite") throw new Error("PGlite is measured through the library only (strategy 1).");
   if (!server) throw new Error("The Postgres strategies need a server.");
   const database = testDatabaseOf(server);
   if (!database.startsWith(TEST_PREFIX)) throw new Error(`Refusing to connect to ${database}: not a test database.`);

@@ -6,14 +6,18 @@ import "reflect-metadata";
 import { SharedReplicationDataSource, overrideModuleExports } from "typeorm-shared-replication";
 import { productionOptions } from "../src/data-source";
 
-// The production options (Postgres, a primary and two replicas) on one in-memory SQLite connection
-// that the primary and both replicas share. Hosts and passwords are never used.
+// The production options (Postgres, a primary and two replicas) on one in-process connection that
+// the primary and both replicas share: PGlite (real Postgres) when installed, else in-memory SQLite.
+// Hosts and passwords are never used.
 export const testDataSource = new SharedReplicationDataSource(productionOptions);
 
 // createApp(dataSource) gets testDataSource from each test. Modules that import the AppDataSource
 // singleton get it too: every module loaded from here on imports testDataSource as AppDataSource.
 overrideModuleExports(require.resolve("../src/data-source"), { AppDataSource: testDataSource });
 // #endregion bootstrap
+
+// createApp signs its read-your-writes pin cookies with PIN_SECRET (production sets its own).
+process.env.PIN_SECRET ??= "sample-app tests: a pin secret of at least 32 characters";
 
 /** Mocha root hooks: one in-memory schema for the whole run, created from the entities. */
 export const mochaHooks = {

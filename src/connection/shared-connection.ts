@@ -1,5 +1,6 @@
 import type { ConnectionClient } from "./connection-client";
 import { ConnectionLock } from "./connection-lock";
+import type { LaggingReplicas } from "../replication/lag/lagging-replicas";
 import type { TransactionDialect } from "./transaction-dialect";
 
 /** Opens and closes the physical connection: the native driver methods of the DataSource that owns it. */
@@ -96,6 +97,11 @@ export class TransactionFrame {
  */
 export class SharedConnection {
   readonly lock: ConnectionLock;
+  /**
+   * The lagging replicas of the DataSources on this connection: whichever DataSource writes, each
+   * of them learns of the commits (see `LaggingReplicas`).
+   */
+  readonly laggingReplicas = new Set<LaggingReplicas>();
   /** The engine's transaction stack, outermost first: open frames and retained ones. */
   private readonly frames: TransactionFrame[] = [];
   private readonly deferred: TransactionFrame[] = [];
@@ -221,6 +227,29 @@ export class SharedConnection {
     if (this.session?.alive) return;
     this.session = new TransactionFrame(owner, "ambient");
     this.deferred.unshift(this.session);
+  }
+
+  /** True while an application's transaction (or savepoint) is open: its work is not committed yet. */
+  get hasApplicationFrames(): boolean {
+    for (const frame of this.frames) if (frame.alive && frame.kind === "application") return true;
+    return false;
+  }
+
+  /** How many application transactions and savepoints are open. */
+  get applicationDepth(): number {
+    let depth = 0;
+    for (const frame of this.frames) if (frame.alive && frame.kind === "application") depth++;
+    return depth;
+  }
+
+  /** The depth of application frame `frame` (1 for the outermost), counting the open ones below it. */
+  applicationDepthOf(frame: TransactionFrame): number {
+    let depth = 0;
+    for (const open of this.frames) {
+      if (open.alive && open.kind === "application") depth++;
+      if (open === frame) return depth;
+    }
+    return depth;
   }
 
   /** The frames currently open, outermost first (retained ones left out). */

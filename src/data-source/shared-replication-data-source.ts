@@ -15,6 +15,7 @@ import { DataSourceDestroyedError } from "../errors/data-source-destroyed-error"
 import { SchemaInTransactionError } from "../errors/schema-in-transaction-error";
 import type { SharedQueryRunner } from "../query-runner/shared-query-runner";
 import { ReplicaSet } from "../replication/replica-set";
+import { attachReplicaRouting } from "../replication/routing/install-replica-routing";
 import { internalsOf, registerInternals } from "./data-source-internals";
 import { innerApplicationOptions, warnNotHonoured } from "./option-classification";
 import { createSchemaOnce } from "../engines/server/test-database";
@@ -22,6 +23,12 @@ import { isolationPolicy } from "../query-runner/isolation-policy";
 import type { IsolationLevel } from "../query-runner/shared-query-runner";
 import { runningTypeOrmLine } from "../typeorm/typeorm-line";
 import { resolveSettings, type SchemaStrategy, type SharedReplicationSettings } from "./shared-replication-settings";
+import { LaggingReplicas, type LagExecution } from "../replication/lag/lagging-replicas";
+import { resolveReplicaLag, type ReplicaLag, type ResolvedLag } from "../replication/lag/replica-lag";
+import { ReplicaLagUnavailableError } from "../errors/replica-lag-unavailable-error";
+import { ReplicaLagError } from "../errors/replica-lag-error";
+import { InvalidReplicaIndexError } from "../errors/invalid-replica-index-error";
+import { DataSourceNotInitializedError } from "../errors/data-source-not-initialized-error";
 
 interface DriverSurface {
   isReplicated: boolean;
@@ -61,6 +68,7 @@ export class SharedReplicationDataSource extends DataSource {
   readonly replicaCount: number;
   private readonly readMode: ReplicationMode;
   private readonly schemaStrategy: SchemaStrategy;
+  private readonly lagging: LaggingReplicas | undefined;
 
   /**
    * @param options the application's production `DataSourceOptions`.
@@ -71,7 +79,10 @@ export class SharedReplicationDataSource extends DataSource {
   constructor(options: DataSourceOptions, settings: SharedReplicationSettings = {}) {
     const resolved = resolveSettings(options, settings);
     const primary = resolved.shareConnectionWith && internalsOf(resolved.shareConnectionWith);
-    const engine = primary ? primary.engine : resolveEngine(resolved.engine, options);
+    const engine = primary
+      ? primary.engine
+      : resolveEngine(resolved.engine, options, { laggingReplicas: resolved.replicaLag.kind !== "none" });
+    if (resolved.replicaLag.kind !== "none" && !engine.laggingReplicas) throw new ReplicaLagUnavailableError(engine.name);
     super(innerOptions(engine, options));
     const sequences = primary?.sequences ?? new SequenceCounters();
     const fidelity = applyProductionFidelity(this, options, sequences);
@@ -79,6 +90,9 @@ export class SharedReplicationDataSource extends DataSource {
     this.replicaCount = resolved.replicas;
     this.readMode = resolved.defaultMode;
     this.schemaStrategy = resolved.schema;
+    const lagging =
+      engine.laggingReplicas && resolved.replicas > 0 ? new LaggingReplicas(resolved.replicas, resolved.replicaLag) : undefined;
+    this.lagging = lagging;
 
     const driver = checkedDriver(this.driver);
     const Native = nativeRunnerClass(driver);
@@ -108,8 +122,10 @@ export class SharedReplicationDataSource extends DataSource {
       lastRunnerId: () => runnerIds,
       prepareRunner: engine.prepareRunner?.bind(engine),
       statementError: engine.statementError?.bind(engine),
+      ...(lagging ? { lag: lagging } : {}),
       ...fidelity,
     };
+    if (lagging) connection.laggingReplicas.add(lagging);
     const executor = new StatementExecutor(connection, context);
     const Runner = defineSharedQueryRunner(Native, executor, context);
     const replicas = new ReplicaSet(resolved.replicas);
@@ -119,6 +135,8 @@ export class SharedReplicationDataSource extends DataSource {
     driver.isReplicated = resolved.replicated;
     driver.createQueryRunner = (mode: ReplicationMode = "master") =>
       new Runner(this.driver, mode, mode === "slave" ? replicas.next() : undefined);
+    // usePrimary, pinning and the replica selection strategy, built in (installReplicaRouting returns this routing).
+    attachReplicaRouting(this, replicas);
     driver.connect = async () => {
       const before = lifecycle;
       // Open already while connecting: server drivers ask the server for its version through a runner.
@@ -136,6 +154,7 @@ export class SharedReplicationDataSource extends DataSource {
       // another session uses was not dropped): nothing is left to close.
       if (lifecycle === "destroyed") return;
       lifecycle = "destroyed";
+      lagging?.connectionClosed();
       await connection.detach(() => new DataSourceDestroyedError("A statement was waiting for the shared connection when it closed"));
     };
 
@@ -175,8 +194,12 @@ export class SharedReplicationDataSource extends DataSource {
       if (this.schemaStrategy !== "none" && connection.hasOpenTransactionsBesidesSession) throw new SchemaInTransactionError();
       const committed = !connection.hasOpenFrames;
       const databaseKey = internals.engine.persistent && committed ? internals.engine.databaseKey : undefined;
-      await createSchemaOnce(databaseKey, tables, () => connection.outsideDeferredFrames(() => this.createSchema()));
+      const create = () => connection.outsideDeferredFrames(() => this.createSchema());
+      const ownSchemaOnce = databaseKey === undefined ? undefined : internals.engine.createSchemaOnce?.bind(internals.engine);
+      if (ownSchemaOnce) await ownSchemaOnce({ dataSource: this, tables, strategy: this.schemaStrategy }, create);
+      else await createSchemaOnce(databaseKey, tables, create);
       if (internals.engine.persistent) internals.connection.beginSession(internals.createHarnessRunner());
+      if (this.lagging) await connection.outsideDeferredFrames(() => this.prepareReplicaCopies(this.lagging!));
       // A test group that was running when the DataSource was destroyed goes on isolating.
       internals.connection.resume();
     } catch (error) {
@@ -196,6 +219,100 @@ export class SharedReplicationDataSource extends DataSource {
   override async destroy(): Promise<void> {
     if (this.isInitialized) await internalsOf(this)!.executor.closeRunners();
     await super.destroy();
+  }
+
+  /**
+   * The replicas' databases are attached once per connection, outside any transaction (SQLite
+   * refuses ATTACH inside one); with lag asked for, their copies are built right away, committed.
+   */
+  private async prepareReplicaCopies(lagging: LaggingReplicas): Promise<void> {
+    const internals = internalsOf(this)!;
+    if (internals.connection.hasOpenFrames) {
+      if (lagging.lag.kind !== "none") {
+        throw new ReplicaLagError(
+          "open-transaction",
+          "replicaLag needs the replicas' databases attached when the DataSource connects, which SQLite refuses inside a transaction, " +
+            "and this DataSource joined a connection with one open. Initialize it before the test group begins.",
+        );
+      }
+      return;
+    }
+    await this.withLag(async (execution) => {
+      for (const sql of lagging.attachStatements()) await execution.write(sql);
+      lagging.connectionOpened();
+      if (lagging.lag.kind !== "none") await lagging.build(execution);
+    });
+  }
+
+  /**
+   * Carries the master's commits over to every replica, or to replica `replicaIndex`, when
+   * replicas lag (see the `replicaLag` setting); in the shared mode replicas are never behind and
+   * this does nothing. Waits for the connection as a statement does.
+   *
+   * @param replicaIndex the replica to sync, numbered from 0 as in `replication.slaves`. The
+   *   default value is `undefined`: every replica.
+   * @throws InvalidReplicaIndexError when `replicaIndex` is not one of the replicas.
+   * @throws DataSourceNotInitializedError before `initialize()`.
+   *
+   * @example
+   * ```ts
+   * await request(app).post("/tasks").send({ title: "write" });
+   * expect((await request(app).get("/tasks/latest")).body).to.equal(null); // the replica has not caught up
+   * await dataSource.syncReplicas();
+   * ```
+   */
+  async syncReplicas(replicaIndex?: number): Promise<void> {
+    if (replicaIndex !== undefined && !(Number.isInteger(replicaIndex) && replicaIndex >= 0 && replicaIndex < this.replicaCount)) {
+      throw new InvalidReplicaIndexError("syncReplicas", replicaIndex, this.replicaCount);
+    }
+    if (!this.isInitialized) throw new DataSourceNotInitializedError("syncReplicas() was called");
+    const lagging = this.lagging;
+    if (!lagging?.captures) return;
+    await this.withLag((execution) => lagging.sync(execution, replicaIndex));
+  }
+
+  /**
+   * Changes how far replicas fall behind (see the `replicaLag` setting) for the running test, or
+   * for the test group when called in a group's hook; the test's or group's end puts the previous
+   * lag back. Switching lag on brings every replica in line with the master's last commit first.
+   *
+   * @throws InvalidSettingsError for a value `replicaLag` does not accept.
+   * @throws ReplicaLagError outside a test or group, or while an application transaction is open
+   *   when lag is switched on.
+   * @throws ReplicaLagUnavailableError on a server engine.
+   *
+   * @example
+   * ```ts
+   * it("should show the stale read", async () => {
+   *   await dataSource.setReplicaLag("manual");
+   *   // ... writes now reach replicas only on dataSource.syncReplicas()
+   * });
+   * ```
+   */
+  async setReplicaLag(lag: ReplicaLag): Promise<void> {
+    const resolved = resolveReplicaLag(lag, this.replicaCount);
+    if (!this.isInitialized) throw new DataSourceNotInitializedError("setReplicaLag() was called");
+    const lagging = this.lagging;
+    if (!lagging) {
+      if (resolved.kind === "none") return;
+      throw new ReplicaLagUnavailableError(internalsOf(this)!.engine.name);
+    }
+    await this.withLag((execution) => lagging.setLag(execution, resolved, "setReplicaLag()"));
+  }
+
+  /** The replica lag in force (see the `replicaLag` setting). */
+  get replicaLag(): ReplicaLag {
+    return publicLag(this.lagging?.lag ?? { kind: "none" });
+  }
+
+  private async withLag<T>(fn: (execution: LagExecution) => Promise<T>): Promise<T> {
+    const internals = internalsOf(this)!;
+    const runner = internals.createHarnessRunner();
+    try {
+      return await internals.executor.withConnection(runner, fn);
+    } finally {
+      await runner.release();
+    }
   }
 
   private async createSchema(): Promise<void> {
@@ -226,6 +343,11 @@ export class SharedReplicationDataSource extends DataSource {
     } as EntityManager["transaction"];
     return manager;
   }
+}
+
+function publicLag(lag: ResolvedLag): ReplicaLag {
+  if (lag.kind !== "interval") return lag.kind;
+  return { syncIntervalMs: [...lag.intervals] };
 }
 
 // The schema is created by initialize() itself (once per process on a real server), never by TypeORM's flags.

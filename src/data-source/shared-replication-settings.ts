@@ -1,11 +1,13 @@
 import type { DataSourceOptions } from "typeorm";
 import type { EngineName } from "../engines/resolve-engine";
+import type { PgliteEngineSettings } from "../engines/pglite/pglite-engine-settings";
 import type { ServerEngineSettings } from "../engines/server/server-engine-settings";
 import { InvalidSettingsError } from "../errors/invalid-settings-error";
 import type { SharedReplicationDataSource } from "./shared-replication-data-source";
 import { applicationFamily, type ApplicationFamily } from "./application-type";
 import { internalsOf } from "./data-source-internals";
 import { replicationShape } from "./replication-shape";
+import { resolveReplicaLag, type ReplicaLag, type ResolvedLag } from "../replication/lag/replica-lag";
 
 /** How a SharedReplicationDataSource creates its schema. */
 export type SchemaStrategy = "synchronize" | "migrations" | "none";
@@ -57,12 +59,23 @@ export interface SharedReplicationSettings {
    */
   readonly schema?: SchemaStrategy;
   /**
-   * The inner engine that holds the shared connection: an in-memory SQLite engine by name, or a
-   * real server ({@link ServerEngineSettings}) whose `test_` database every runner shares one
-   * connection to. The default value is the first in-memory engine that is installed and that the
-   * running TypeORM supports, in this order: `"sqlite3"` (TypeORM 0.3 only), `"better-sqlite3"`, `"sqljs"`.
+   * The inner engine that holds the shared connection: an in-memory SQLite engine by name,
+   * `"pglite"` (real Postgres in process, for Postgres applications; {@link PgliteEngineSettings}),
+   * or a real server ({@link ServerEngineSettings}) whose `test_` database every runner shares one
+   * connection to. The default value, for a Postgres application, is `"pglite"` when
+   * `@electric-sql/pglite` is installed; otherwise, and for every other application, the first
+   * in-memory SQLite engine that is installed and that the running TypeORM supports, in this order:
+   * `"sqlite3"` (TypeORM 0.3 only), `"better-sqlite3"`, `"sqljs"`.
    */
-  readonly engine?: EngineName | ServerEngineSettings;
+  readonly engine?: EngineName | PgliteEngineSettings | ServerEngineSettings;
+  /**
+   * How far replicas fall behind the master: `"none"` (replica reads see every write at once),
+   * `"manual"` (replicas show the master's commits once `syncReplicas()` carries them over), or
+   * `{ syncIntervalMs }` (each replica catches up on its own interval). Tests and groups start
+   * with replicas in sync; `setReplicaLag()` changes it for one test or group. Needs replicas, and
+   * an in-memory engine. The default value is `"none"`.
+   */
+  readonly replicaLag?: ReplicaLag;
 }
 
 /** Settings with every default applied. */
@@ -78,8 +91,9 @@ export interface ResolvedSettings {
   readonly queryLogSize: number;
   readonly shareConnectionWith: SharedReplicationDataSource | undefined;
   readonly schema: SchemaStrategy;
-  /** `undefined`: the default in-memory engine. */
-  readonly engine: EngineName | ServerEngineSettings | undefined;
+  /** `undefined`: the default engine. */
+  readonly engine: EngineName | PgliteEngineSettings | ServerEngineSettings | undefined;
+  readonly replicaLag: ResolvedLag;
 }
 
 const KNOWN_SETTINGS = new Set<string>([
@@ -90,6 +104,7 @@ const KNOWN_SETTINGS = new Set<string>([
   "shareConnectionWith",
   "schema",
   "engine",
+  "replicaLag",
 ]);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -167,6 +182,7 @@ export function resolveSettings(options: unknown, settings: unknown): ResolvedSe
     queryLogSize: nonNegativeInteger("queryLogSize", settings.queryLogSize, 1000),
     shareConnectionWith: shareWith as SharedReplicationDataSource | undefined,
     schema,
-    engine: settings.engine as EngineName | ServerEngineSettings | undefined,
+    engine: settings.engine as EngineName | PgliteEngineSettings | ServerEngineSettings | undefined,
+    replicaLag: resolveReplicaLag(settings.replicaLag, replicas),
   };
 }

@@ -16,6 +16,8 @@ import { readSessionChange, type SessionChange } from "../sql/session-change";
 import { isTrivia, tokenize } from "../sql/tokenizer";
 import { readTransactionControl, type TransactionControl } from "../sql/transaction-control";
 import { currentTestScope } from "../testing/test-scope";
+import type { LagExecution } from "../replication/lag/lagging-replicas";
+import { noteWriteForPinning } from "../replication/routing/install-replica-routing";
 import type { ExecutorRunner } from "./runner-state";
 
 /** How {@link StatementExecutor.execute} runs a statement. */
@@ -91,6 +93,8 @@ export class StatementExecutor {
       if (statement === "write" && runner.replicaIndex !== undefined && !this.context.allowReplicaWrites) {
         throw new ReplicaWriteError(sql, runner.role, runner.replicaIndex, runner.runnerId);
       }
+      // Read-your-writes pinning (replicaPinning, withReplicaPinning): a write reached the master.
+      if (statement === "write") noteWriteForPinning();
       if (statement === "write" && this.context.restoresSessionState) {
         const change = readSessionChange(sql);
         if (change === "multiple") throw new UnsupportedSqlError(sql, "a PRAGMA or ATTACH among several statements", SEND_ALONE, undefined);
@@ -305,8 +309,20 @@ export class StatementExecutor {
       if (state.ownFrames.length > 1) throw new TransactionAbortedError(`RELEASE SAVEPOINT`, undefined);
       end = this.connection.endSql(frame, "rollback");
     }
+    const lags = this.connection.laggingReplicas;
+    const depth = lags.size > 0 ? this.connection.applicationDepthOf(frame) : 0;
     await this.endFrame(runner, frame, end);
     state.ownFrames.pop();
+    if (lags.size > 0) {
+      const execution = this.lagExecution(runner);
+      const committed = end.outcome === "committed";
+      for (const lag of lags) {
+        // What lagging replicas did inside the frame: kept, or made again after its rollback.
+        await lag.frameEnded(execution, depth, committed);
+        // The application's outermost transaction committed: replicas that lag may now be given its work.
+        if (committed && state.ownFrames.length === 0 && !this.connection.hasApplicationFrames) await lag.commitPoint(execution);
+      }
+    }
     if (state.ownFrames.length === 0 && endState) this.endTransactionState(runner);
   }
 
@@ -520,7 +536,10 @@ export class StatementExecutor {
         if (this.context.statementSavepoints && kind === "data" && this.connection.needsStatementSavepoint(runner)) {
           return await this.runUnderSavepoint(runner, sql, parameters, structured, internal, started);
         }
-        return await this.run(runner, sql, parameters, structured, kind, internal, started);
+        if (this.connection.laggingReplicas.size > 0 && options.write && kind === "data" && !internal) {
+          return await this.runCommitting(runner, sql, parameters, structured, kind, started);
+        }
+        return await this.run(runner, sql, parameters, structured, kind, internal, started, options === READ);
       } finally {
         if (lease) this.connection.lock.release(lease);
       }
@@ -591,6 +610,69 @@ export class StatementExecutor {
     }
   }
 
+  /**
+   * A write while replicas lag: outside any application transaction it commits at once, as
+   * production autocommits it, and the replicas may be given it.
+   */
+  private async runCommitting(
+    runner: ExecutorRunner,
+    sql: string,
+    parameters: unknown[] | undefined,
+    structured: boolean | undefined,
+    kind: StatementKind,
+    started: number,
+  ): Promise<any> {
+    const lags = this.connection.laggingReplicas;
+    const execution = this.lagExecution(runner);
+    const alters = ALTER_TABLE.test(sql);
+    if (alters) for (const lag of lags) await lag.beforeAlter(execution);
+    let result: unknown;
+    try {
+      result = await this.run(runner, sql, parameters, structured, kind, false, started);
+    } finally {
+      // Failed or not, the capture is built again for what the table now is.
+      if (alters) for (const lag of lags) await lag.schemaChanged(execution);
+    }
+    for (const lag of lags) {
+      lag.noteWrite();
+      if (!this.connection.hasApplicationFrames) await lag.commitPoint(execution);
+    }
+    return result;
+  }
+
+  /**
+   * Runs `fn` with the connection held by `runner` (the harness's), for the replica-lag
+   * controller's own statements: syncs, switching lag on and off.
+   */
+  async withConnection<T>(runner: ExecutorRunner, fn: (execution: LagExecution) => Promise<T>): Promise<T> {
+    if (!this.connection.isOpen) throw new DataSourceDestroyedError("Replica lag tried to run a statement");
+    const flow = currentFlow();
+    runner.state.pending++;
+    try {
+      const now = this.connection.lock.tryAcquire(runner, "statement", flow);
+      const lease = now === false ? await this.connection.lock.acquire(runner, "statement", flow) : now;
+      try {
+        return await fn(this.lagExecution(runner));
+      } finally {
+        if (lease) this.connection.lock.release(lease);
+      }
+    } finally {
+      runner.state.pending--;
+    }
+  }
+
+  /** How the replica-lag controller runs statements in `runner`'s turn: internal, never translated. */
+  private lagExecution(runner: ExecutorRunner): LagExecution {
+    return {
+      read: (sql, parameters) => this.run(runner, sql, parameters, false, "data", true, performance.now()),
+      write: async (sql) => {
+        if (this.connection.hasDeferredFrames) await this.connection.openDeferredFrames(this.controlStatement(runner));
+        await this.run(runner, sql, undefined, false, "data", true, performance.now());
+      },
+      applicationDepth: () => this.connection.applicationDepth,
+    };
+  }
+
   /** Runs a harness savepoint statement of `runner`'s; the caller already holds the connection. */
   private controlStatement(runner: ExecutorRunner): (sql: string) => Promise<unknown> {
     return (sql) => this.run(runner, sql, undefined, false, "transaction", true, performance.now());
@@ -604,14 +686,25 @@ export class StatementExecutor {
     kind: StatementKind,
     internal: boolean,
     started: number,
+    read = false,
   ): Promise<any> {
     const context = this.context;
     this.connection.statementStarted();
     let error: unknown;
     let statement = { sql, parameters };
     let sent = false;
+    let commitsBehind: number | undefined;
     try {
-      if (context.translateStatement) statement = context.translateStatement(sql, parameters);
+      // The harness's own statements are the engine's SQL already.
+      if (context.translateStatement && !internal) statement = context.translateStatement(sql, parameters);
+      if (read && runner.replicaIndex !== undefined) {
+        commitsBehind = 0;
+        if (context.lag?.routesReads) {
+          const routed = await context.lag.route(this.lagExecution(runner), runner.replicaIndex, statement.sql, statement.parameters);
+          statement = { sql: routed.sql, parameters: statement.parameters };
+          commitsBehind = routed.commitsBehind;
+        }
+      }
       sent = true;
       return await runner.engineQuery(statement.sql, statement.parameters, structured);
     } catch (failure) {
@@ -623,7 +716,7 @@ export class StatementExecutor {
       throw error;
     } finally {
       this.connection.statementEnded();
-      this.record(runner, sql, parameters, started, kind, internal, error);
+      this.record(runner, sql, parameters, started, kind, internal, error, commitsBehind);
     }
   }
 
@@ -635,10 +728,12 @@ export class StatementExecutor {
     kind: StatementKind,
     internal: boolean,
     error: unknown,
+    commitsBehind?: number,
   ): void {
     this.context.log.record({
       role: runner.role,
       replicaIndex: runner.replicaIndex,
+      commitsBehind,
       runnerId: runner.runnerId,
       sql,
       parameters,
@@ -655,6 +750,9 @@ export class StatementExecutor {
     return false;
   }
 }
+
+// `ALTER TABLE …`, after any leading whitespace and comments.
+const ALTER_TABLE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*ALTER\s+TABLE\b/i;
 
 /** The engine rejected what production accepts (its syntax, its functions): not a failure production would have had. */
 function isEngineLimitation(error: unknown): boolean {

@@ -9,6 +9,12 @@ export interface QueryLogEntry {
   readonly role: ReplicationMode;
   /** Index of the replica that served it (0-based), `undefined` for master runners. */
   readonly replicaIndex: number | undefined;
+  /**
+   * For reads through a replica runner: how many of the master's commits the replica that served
+   * it had not applied yet. Always 0 unless replicas lag (the `replicaLag` setting); `undefined`
+   * for statements of master runners and writes.
+   */
+  readonly commitsBehind?: number;
   /** Id of the query runner that sent it; ids are unique per DataSource. */
   readonly runnerId: number;
   /** The SQL as sent to the engine. */

@@ -5,6 +5,7 @@ import type { QueryRunner } from "typeorm";
 import type { EngineStatement } from "../fidelity/engine-statement";
 import type { IsolationPolicy } from "./isolation-policy";
 import type { ApplicationFamily } from "../data-source/application-type";
+import type { LaggingReplicas } from "../replication/lag/lagging-replicas";
 
 /** Where a DataSource is in its life: `"new"` until it first connects, `"destroyed"` after `destroy()`. */
 export type DataSourceLifecycle = "new" | "open" | "destroyed";
@@ -50,4 +51,6 @@ export interface RunnerContext {
   readonly statementError?: (error: unknown, sql: string, parameters: unknown[] | undefined) => unknown;
   /** Replaces the error a statement failed with (production fidelity: production-only SQL). */
   readonly translateError?: (error: unknown, sql: string) => unknown;
+  /** Replicas with data of their own, lagging until synced (in-memory engines with replicas). */
+  readonly lag?: LaggingReplicas;
 }

@@ -10,6 +10,7 @@ import type { ExecutorRunner } from "../executor/runner-state";
 import { deepCopy } from "./deep-copy";
 import { TestScope } from "./test-scope";
 import type { TestLifecycle } from "./test-lifecycle";
+import type { LagSnapshot } from "../replication/lag/lagging-replicas";
 
 /** Options of {@link TestIsolation}. */
 export interface TestIsolationOptions<TData> {
@@ -52,6 +53,9 @@ export const HOOK_ORDER_WARNING = "TYPEORM_SHARED_REPLICATION_HOOK_ORDER";
 export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
   private groupFrame: TransactionFrame | undefined;
   private testFrame: TransactionFrame | undefined;
+  /** Replica lag as the group and the test began (see the `replicaLag` setting). */
+  private groupLag: LagSnapshot | undefined;
+  private testLag: LagSnapshot | undefined;
   private scope: TestScope | undefined;
   private harness: SharedReplicationQueryRunner | undefined;
   private data: TData | undefined;
@@ -112,9 +116,10 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
     this.harness = this.internals.createHarnessRunner();
     this.groupFrame = this.internals.connection.deferAmbientFrame(this.harness);
     this.internals.context.isolatedGroups++;
-    if (!this.options.setUpTestData) return;
     try {
-      this.data = await this.options.setUpTestData(this.dataSource.manager);
+      if (this.options.setUpTestData) this.data = await this.options.setUpTestData(this.dataSource.manager);
+      // Replicas that lag start the group in sync with its fixtures.
+      this.groupLag = await beginLagScope(this.internals, this.harness);
     } catch (error) {
       await this.endGroup();
       throw error;
@@ -130,8 +135,11 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
   async beginTest(title?: string): Promise<number> {
     if (!this.groupFrame || !this.harness) throw new SharedReplicationError("beginTest() needs beginGroup() first.");
     if (this.testFrame) throw new SharedReplicationError("beginTest() was called twice; call endTest() first.");
+    // Replicas behind the group's state (its hooks wrote after it began) catch up in the group's transaction, once.
+    const lag = await beginLagScope(this.internals, this.harness);
     this.runnersBeforeTest = this.internals.context.lastRunnerId();
     this.testFrame = this.internals.connection.deferAmbientFrame(this.harness);
+    this.testLag = lag;
     this.dataCopy = undefined;
     this.scope = new TestScope(++this.testId, title);
     return this.testId;
@@ -185,10 +193,16 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
     this.dataCopy = undefined;
     const title = this.scope?.title;
     this.scope?.end();
-    if (this.destroyedUnderneath("endTest()")) return;
+    if (this.destroyedUnderneath("endTest()")) {
+      if (this.testLag) this.internals.context.lag?.endScope(this.testLag, true);
+      this.testLag = undefined;
+      return;
+    }
     await this.settle();
     const leaks = this.collectLeaks(frame);
     await this.rollBack(frame, new Set(leaks.map((leak) => leak.client)));
+    if (this.testLag) this.internals.context.lag?.endScope(this.testLag, true);
+    this.testLag = undefined;
     if (leaks.length > 0 && this.options.failOnLeaks !== false) {
       throw new TestLeakError(
         leaks.map(({ client: _client, ...leak }) => leak),
@@ -211,6 +225,7 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
     this.groupFrame = undefined;
     this.internals.context.isolatedGroups--;
     if (this.destroyedUnderneath("endGroup()")) {
+      this.groupLag = undefined;
       this.internals.connection.closeFrame(frame, "not opened");
       this.harness = undefined;
       this.data = undefined;
@@ -222,7 +237,9 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
     const leaks = this.collectLeaks(frame, this.runnersBeforeGroup, (runner) => runner.state.scope === undefined);
     try {
       await this.rollBack(frame, new Set(leaks.map((leak) => leak.client)));
+      if (this.groupLag) this.internals.context.lag?.endScope(this.groupLag, true);
     } finally {
+      this.groupLag = undefined;
       await this.harness?.release();
       this.harness = undefined;
       this.data = undefined;
@@ -320,4 +337,25 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
     // What a rollback does not undo (SQLite PRAGMAs, ATTACHes) goes back as it was.
     for (const restore of connection.takeSessionChanges(frame)) await this.harness!.executeInternal(restore);
   }
+}
+
+/** Starts a lag scope (test or group) when the DataSource's replicas can lag: replicas in sync, the state saved. */
+export async function beginLagScope(internals: DataSourceInternals, runner: ExecutorRunner): Promise<LagSnapshot | undefined> {
+  const lag = internals.context.lag;
+  if (!lag) return undefined;
+  // Without copies there is nothing to sync: the connection, which another flow may hold, is not waited for.
+  if (!lag.captures) return lag.beginScope(undefined);
+  return internals.executor.withConnection(runner, (execution) => lag.beginScope(execution));
+}
+
+/** The harness wrote outside any transaction (a truncating lifecycle emptied the tables): that is a commit replicas that lag are given. */
+export async function commitForLaggingReplicas(internals: DataSourceInternals, runner: ExecutorRunner): Promise<void> {
+  const lags = internals.connection.laggingReplicas;
+  if (lags.size === 0) return;
+  await internals.executor.withConnection(runner, async (execution) => {
+    for (const lag of lags) {
+      lag.noteWrite();
+      await lag.commitPoint(execution);
+    }
+  });
 }

@@ -3,6 +3,8 @@ import { internalsOf, type DataSourceInternals } from "../data-source/data-sourc
 import { SharedReplicationError } from "../errors/shared-replication-error";
 import type { TestLifecycle } from "./test-lifecycle";
 import { TestScope } from "./test-scope";
+import { beginLagScope, commitForLaggingReplicas } from "./test-isolation";
+import type { LagSnapshot } from "../replication/lag/lagging-replicas";
 
 /** Options of {@link TruncatingTestLifecycle}. */
 export interface TruncatingTestLifecycleOptions<TData> {
@@ -28,6 +30,7 @@ export class TruncatingTestLifecycle<TData = undefined> implements TestLifecycle
   private testId = 0;
   private scope: TestScope | undefined;
   private inTest = false;
+  private testLag: LagSnapshot | undefined;
   private initializedHere = false;
   private readonly internals: DataSourceInternals;
 
@@ -57,6 +60,7 @@ export class TruncatingTestLifecycle<TData = undefined> implements TestLifecycle
     await this.leaveSession();
     this.inTest = true;
     if (this.options.setUpTestData) this.data = await this.options.setUpTestData(this.dataSource.manager);
+    this.testLag = await beginLagScope(this.internals, this.internals.createHarnessRunner());
     this.scope = new TestScope(++this.testId, title);
     return this.testId;
   }
@@ -75,6 +79,10 @@ export class TruncatingTestLifecycle<TData = undefined> implements TestLifecycle
     this.data = undefined;
     this.scope?.end();
     await this.emptyTables();
+    await commitForLaggingReplicas(this.internals, this.internals.createHarnessRunner());
+    // The truncation committed: replicas keep what they applied, and the test's lag setting is undone.
+    if (this.testLag) this.internals.context.lag?.endScope(this.testLag, false);
+    this.testLag = undefined;
   }
 
   async endGroup(): Promise<void> {

@@ -25,6 +25,13 @@ export function preferencesBody(body: unknown): CustomerPreferences {
   return body as CustomerPreferences;
 }
 
+export function nameBody(body: unknown): string {
+  if (!isObject(body) || typeof body.name !== "string" || body.name.trim() === "") {
+    throw new InvalidRequestError('The body must be a JSON object with a non-empty "name".');
+  }
+  return body.name;
+}
+
 export function orderBody(body: unknown): OrderRequest {
   if (!isObject(body)) throw new InvalidRequestError("The body must be a JSON object.");
   const { customerId, items, shippingAddress } = body;

@@ -24,6 +24,18 @@ export class CustomerService {
     return readFromPrimary(this.dataSource, (manager) => manager.findOneByOrFail(Customer, { id }));
   }
 
+  /**
+   * Renames the customer and returns it as a replica has it: written the naive way on purpose,
+   * since a replica replays the primary's writes a little later and can return the old name.
+   * The tests show it with replica lag (test/replica-lag.test.ts); `updatePreferences` is the
+   * way to read a write back.
+   */
+  async rename(id: string, name: string): Promise<Customer> {
+    const { affected } = await this.dataSource.getRepository(Customer).update({ id }, { name });
+    if (!affected) throw new NotFoundError("customer", id);
+    return this.get(id);
+  }
+
   /** The customer's orders, newest first, each with its lines and their products. Served by a replica. */
   async listOrders(customerId: string, pageRequest: PageRequest): Promise<Page<Order>> {
     const [items, total] = await this.dataSource.getRepository(Order).findAndCount({

@@ -1,0 +1,692 @@
+import { ReplicaLagError } from "../../errors/replica-lag-error";
+import { isTrivia, tokenize } from "../../sql/tokenizer";
+import type { ResolvedLag } from "./replica-lag";
+import { quoteIdentifier, replicaDefinition, type SchemaObject } from "./replica-schema";
+import { readsMasterData, replicaRead, type ReplicaNames } from "./replica-statement";
+
+/** How the lag controller runs its statements: on the shared connection, in the caller's turn, logged as internal. */
+export interface LagExecution {
+  /** Runs a statement that reads, and returns its rows. */
+  read(sql: string, parameters?: unknown[]): Promise<Record<string, unknown>[]>;
+  /** Runs a statement that writes, inside the test harness's transactions (opened first if deferred). */
+  write(sql: string): Promise<void>;
+  /** How many application transactions (and savepoints) are open on the connection: their work is not committed. */
+  applicationDepth(): number;
+}
+
+/** A replica read, routed: the statement the engine runs, and how many commits the replica is behind. */
+export interface RoutedRead {
+  readonly sql: string;
+  readonly commitsBehind: number;
+}
+
+/** A master table whose changes are captured: its log and the columns each log row holds. */
+interface CapturedTable {
+  readonly id: number;
+  readonly name: string;
+  /** The `CREATE TABLE` the capture was built for. */
+  readonly sql: string;
+  /** `["rowid"]`, or the primary key of a WITHOUT ROWID table. */
+  readonly key: readonly string[];
+  /** The stored columns (generated ones are computed again by the replica). */
+  readonly columns: readonly string[];
+}
+
+interface ReplicaState {
+  /** The last commit applied: its position in `commits` (a count) and its capture sequence. */
+  appliedCommits: number;
+  appliedSeq: number;
+  /** When interval syncs are counted from (`Date.now()`). */
+  origin: number;
+  /** The interval tick the replica last caught up at: commits made after it, even in the same millisecond, wait for the next. */
+  syncedTick: number;
+  /** Objects of the replica schema by `type:name`, with the master DDL each was built from. */
+  objects: Map<string, string>;
+  /** `PRAGMA main.schema_version` when the replica's schema was last brought in line. */
+  schemaVersion: number;
+  /** Lower-cased names of the master's virtual tables, which the replica does not hold. */
+  unreplicable: string[];
+}
+
+/** Everything the controller knows; a test's or group's end puts back what it was when it began. */
+interface LagState {
+  lag: ResolvedLag;
+  /** True once the replica copies and the change capture exist on the connection. */
+  built: boolean;
+  captured: Map<string, CapturedTable>;
+  nextTableId: number;
+  /** Master commits since the copies were built: the capture sequence at each, and when. */
+  commits: { seq: number; at: number }[];
+  replicas: ReplicaState[];
+  /** Writes ran since the last commit point. */
+  dirty: boolean;
+  /** `PRAGMA main.schema_version` when the capture was last brought in line. */
+  captureSchemaVersion: number;
+  /**
+   * Syncs made inside application transactions: their writes to the copies are part of those
+   * transactions on the one connection, and a rollback takes them back. Each keeps the state from
+   * before it, the transaction depth it ran at, and the commit it brought its replica to.
+   */
+  provisional: { depth: number; replica: number | undefined; target: number; before: LagState }[];
+}
+
+/** A saved {@link LagState}, for {@link LaggingReplicas.endScope}; only valid on the connection it was taken on. */
+export type LagSnapshot = { readonly state: LagState; readonly connection: number };
+
+// Savepoint around the controller's own work, so a failure leaves neither copies nor capture half-done.
+const ATOMIC = "typeorm_shared_lag";
+
+const CACHE_LIMIT = 512;
+const CAPTURE_TRIGGERS = ["write", "update", "delete"] as const;
+let instances = 0;
+
+/**
+ * Replicas that fall behind the master until synced. Each replica is an attached in-memory
+ * database holding a copy of the master's tables, built from the master's own DDL (foreign keys
+ * left out: a replica applies rows, it does not cascade). Temporary triggers capture every row
+ * the master writes into a log, in commit order, as the row's new image: a sync copies the
+ * images of the commits it carries over, so generated values (`now()`, uuids, sequences) are the
+ * master's, and costs what changed, not what the database holds. A commit is what production
+ * commits: an application's outermost transaction ending in COMMIT, or a write outside any
+ * application transaction (inside a test, the test's savepoint stands for the server). Replica
+ * reads run on the connection with their tables pointed at the replica's schema, checked against
+ * SQLite's compiled program, so a read either reaches the replica or fails, never the master.
+ *
+ * Everything lives in the test harness's transactions: a test's end rolls the copies back with the
+ * master, and {@link LaggingReplicas.endScope} puts the controller's own state back to match.
+ */
+export class LaggingReplicas {
+  private state: LagState;
+  private readonly prefix: string;
+  private readonly routes: Map<string, string>[] = [];
+  private readonly names: ReplicaNames[] = [];
+  private scopes = 0;
+  /** Counts connections: the replicas' databases and the capture live and die with one. */
+  private connection = 0;
+  private attached = false;
+
+  constructor(
+    readonly replicaCount: number,
+    lag: ResolvedLag,
+  ) {
+    const id = ++instances;
+    this.prefix = `typeorm_shared_lag_${id}`;
+    this.state = {
+      lag,
+      built: false,
+      captured: new Map(),
+      nextTableId: 0,
+      commits: [],
+      replicas: [],
+      dirty: false,
+      captureSchemaVersion: -1,
+      provisional: [],
+    };
+    for (let i = 0; i < replicaCount; i++) {
+      this.routes.push(new Map());
+      this.names.push({ replicated: new Set(), unreplicable: new Set() });
+    }
+  }
+
+  /** The lag in force. */
+  get lag(): ResolvedLag {
+    return this.state.lag;
+  }
+
+  /** True while replica reads go to the replicas' own copies. */
+  get routesReads(): boolean {
+    return this.state.built && this.state.lag.kind !== "none";
+  }
+
+  /** True while the master's writes are captured (the copies exist). */
+  get captures(): boolean {
+    return this.state.built;
+  }
+
+  /** The schema replica `index` lives in. */
+  schemaOf(index: number): string {
+    return `${this.prefix}_replica_${index}`;
+  }
+
+  /** The statements that attach the replicas' databases: run once per connection, outside any transaction. */
+  attachStatements(): string[] {
+    return Array.from({ length: this.replicaCount }, (_, i) => `ATTACH DATABASE ':memory:' AS ${quoteIdentifier(this.schemaOf(i))}`);
+  }
+
+  /** The replicas' databases were attached to a new connection. */
+  connectionOpened(): void {
+    this.attached = true;
+  }
+
+  /** The connection closed, and with it the copies and the capture; the lag setting stays. */
+  connectionClosed(): void {
+    this.connection++;
+    this.attached = false;
+    this.state = {
+      ...this.state,
+      built: false,
+      captured: new Map(),
+      commits: [],
+      replicas: [],
+      dirty: false,
+      captureSchemaVersion: -1,
+      provisional: [],
+    };
+    for (let i = 0; i < this.replicaCount; i++) this.learnNames(i);
+  }
+
+  /**
+   * A test or group begins: replicas are brought in line with the master, and the state saved.
+   * `exec` may be left out while the copies do not exist (nothing to sync).
+   */
+  async beginScope(exec: LagExecution | undefined): Promise<LagSnapshot> {
+    if (this.state.built) {
+      if (!exec) throw new Error("beginScope: the replicas' copies exist, so the scope needs the connection to sync them");
+      await this.syncAll(exec);
+    }
+    this.scopes++;
+    this.startIntervals();
+    return { state: cloneState(this.state), connection: this.connection };
+  }
+
+  /**
+   * A test or group ended. `rolledBack`: the master (and with it the copies) went back to what it
+   * was at the scope's start, so everything is put back; otherwise (a truncating lifecycle, which
+   * commits) only the lag setting is.
+   */
+  endScope(snapshot: LagSnapshot, rolledBack: boolean): void {
+    this.scopes = Math.max(0, this.scopes - 1);
+    if (rolledBack && snapshot.connection === this.connection) {
+      this.state = cloneState(snapshot.state);
+      for (let i = 0; i < this.replicaCount; i++) this.learnNames(i);
+    } else this.state.lag = snapshot.state.lag;
+    this.startIntervals();
+  }
+
+  /** Replica reads see nothing new until synced; switching lag on copies the master (committed work only). */
+  async setLag(exec: LagExecution, lag: ResolvedLag, where: string): Promise<void> {
+    if (this.scopes === 0) {
+      throw new ReplicaLagError(
+        "outside-scope",
+        `${where} was called outside a test or test group, where nothing would undo it. ` +
+          "Call it inside a test (or a before/beforeAll hook of a group run by TransactionalTestCase, useTransactionalTests or TestIsolation), " +
+          "or set replicaLag in the SharedReplicationDataSource settings for every test.",
+      );
+    }
+    const wasRouting = this.routesReads;
+    if (lag.kind !== "none" && !this.state.built) await this.build(exec, where);
+    else if (lag.kind !== "none" && !wasRouting) await this.syncAll(exec);
+    this.state.lag = lag;
+    this.startIntervals();
+  }
+
+  /**
+   * Runs `fn` inside a savepoint of its own: if it fails, what it did on the connection is rolled
+   * back and the controller's state put back, so nothing is left half-synced or half-built.
+   */
+  private async atomically(exec: LagExecution, fn: () => Promise<void>): Promise<void> {
+    const before = cloneState(this.state);
+    await exec.write(`SAVEPOINT ${ATOMIC}`);
+    try {
+      await fn();
+    } catch (error) {
+      this.state = before;
+      for (let i = 0; i < this.replicaCount; i++) this.learnNames(i);
+      await exec.write(`ROLLBACK TO ${ATOMIC}`);
+      await exec.write(`RELEASE ${ATOMIC}`);
+      throw error;
+    }
+    await exec.write(`RELEASE ${ATOMIC}`);
+  }
+
+  /**
+   * Builds the copies and the capture on a connection that has none: at `initialize()` when the
+   * setting asks for lag (outside any transaction: committed), or when lag is switched on.
+   */
+  async build(exec: LagExecution, where = "replicaLag"): Promise<void> {
+    if (!this.attached) {
+      throw new ReplicaLagError(
+        "open-transaction",
+        `${where}: the replicas' databases could not be attached, because the DataSource joined a connection inside an open transaction. ` +
+          "Initialize it before the test group begins.",
+      );
+    }
+    if (exec.applicationDepth() > 0) throw this.openTransaction(where);
+    await this.atomically(exec, () => this.buildCopies(exec, where));
+  }
+
+  private async buildCopies(exec: LagExecution, where: string): Promise<void> {
+    const clock = quoteIdentifier(`${this.prefix}_clock`);
+    await exec.write(`CREATE TEMP TABLE ${clock} (seq INTEGER NOT NULL)`);
+    await exec.write(`INSERT INTO ${clock} VALUES (0)`);
+    // No constraint a trigger's INSERT could hit: an outer statement's conflict clause (an upsert's,
+    // OR ROLLBACK) would apply to it too.
+    await exec.write(`CREATE TEMP TABLE ${quoteIdentifier(`${this.prefix}_touched`)} (seq INTEGER PRIMARY KEY, tbl INTEGER NOT NULL)`);
+    this.state.built = true;
+    this.state.replicas = Array.from({ length: this.replicaCount }, () => ({
+      appliedCommits: 0,
+      appliedSeq: 0,
+      origin: Date.now(),
+      syncedTick: Date.now(),
+      objects: new Map(),
+      schemaVersion: -1,
+      unreplicable: [],
+    }));
+    await this.syncAll(exec, where);
+  }
+
+  /** Brings every replica (or replica `index`) up to the master's last commit. */
+  async sync(exec: LagExecution, index?: number): Promise<void> {
+    if (!this.state.built) return;
+    if (index === undefined) await this.syncAll(exec);
+    else await this.syncTo(exec, index, this.state.commits.length, "syncReplicas()");
+  }
+
+  /**
+   * A write ran outside any application transaction, or an application's outermost transaction
+   * committed: what the capture holds up to now is a commit.
+   */
+  async commitPoint(exec: LagExecution): Promise<void> {
+    if (!this.state.built || !this.state.dirty) return;
+    this.state.dirty = false;
+    const rows = await exec.read(`SELECT seq FROM ${quoteIdentifier(`${this.prefix}_clock`)}`);
+    const seq = Number(rows[0]?.seq ?? 0);
+    const commits = this.state.commits;
+    if (seq > (commits[commits.length - 1]?.seq ?? 0)) commits.push({ seq, at: Date.now() });
+  }
+
+  /** The master ran a write: the next commit point reads the capture. */
+  noteWrite(): void {
+    if (this.state.built) this.state.dirty = true;
+  }
+
+  /**
+   * A read through replica `index`: caught up first when its interval says so, pointed at its
+   * copy, and checked (once per statement text) to reach nothing of the master's.
+   */
+  async route(exec: LagExecution, index: number, sql: string, parameters: unknown[] | undefined): Promise<RoutedRead> {
+    const lag = this.state.lag;
+    if (lag.kind === "interval") {
+      const visible = this.visibleCommits(index, lag.intervals[index]!);
+      if (visible > this.state.replicas[index]!.appliedCommits) await this.syncTo(exec, index, visible, "a replica read");
+    }
+    const replica = this.state.replicas[index]!;
+    const routes = this.routes[index]!;
+    let routed = routes.get(sql);
+    if (routed === undefined) {
+      routed = await this.routeUncached(exec, index, sql, parameters);
+      if (routes.size >= CACHE_LIMIT) routes.delete(routes.keys().next().value!);
+      routes.set(sql, routed);
+    }
+    return { sql: routed, commitsBehind: this.state.commits.length - replica.appliedCommits };
+  }
+
+  private async routeUncached(exec: LagExecution, index: number, sql: string, parameters: unknown[] | undefined): Promise<string> {
+    const read = replicaRead(sql, this.schemaOf(index), this.names[index]!);
+    if ("refused" in read) throw this.unreplicated(index, sql, `It reads ${read.refused}.`);
+    const program = await exec.read(`EXPLAIN ${read.sql}`, parameters);
+    if (readsMasterData(program)) {
+      throw this.unreplicated(
+        index,
+        sql,
+        "It reads a table the replica does not hold: one created since the replica's last sync (call syncReplicas()), " +
+          "or one the library could not point at the replica (read it through the master).",
+      );
+    }
+    return read.sql;
+  }
+
+  private unreplicated(index: number, sql: string, why: string): ReplicaLagError {
+    return new ReplicaLagError("unreplicated-read", `A read through replica ${index} would have read the master's data instead. ${why}`, {
+      replicaIndex: index,
+      sql,
+    });
+  }
+
+  private openTransaction(where: string): ReplicaLagError {
+    return new ReplicaLagError(
+      "open-transaction",
+      `${where} has to copy whole tables to the replicas (lag switched on, or the master's schema changed), ` +
+        "but an application transaction is open, and a copy would show the replicas its uncommitted work. " +
+        "Call it after the transaction ends.",
+    );
+  }
+
+  /** The commits replica `index` shows at its last interval tick. */
+  private visibleCommits(index: number, interval: number): number {
+    const replica = this.state.replicas[index]!;
+    const now = Date.now();
+    const tick = replica.origin + Math.floor((now - replica.origin) / interval) * interval;
+    // The replica was in sync at its origin, and caught up at its last tick already.
+    if (tick <= replica.syncedTick) return replica.appliedCommits;
+    replica.syncedTick = tick;
+    const commits = this.state.commits;
+    let visible = replica.appliedCommits;
+    while (visible < commits.length && commits[visible]!.at <= tick) visible++;
+    return visible;
+  }
+
+  private startIntervals(): void {
+    const now = Date.now();
+    for (const replica of this.state.replicas) {
+      replica.origin = now;
+      replica.syncedTick = now;
+    }
+  }
+
+  private async syncAll(exec: LagExecution, where = "syncReplicas()"): Promise<void> {
+    for (let i = 0; i < this.replicaCount; i++) await this.syncTo(exec, i, this.state.commits.length, where);
+  }
+
+  /**
+   * Applies the master's commits to replica `index` up to commit number `target` (a count), in a
+   * savepoint of its own; with nothing to apply, nothing is written.
+   */
+  private async syncTo(exec: LagExecution, index: number, target: number, where: string): Promise<void> {
+    const replica = this.state.replicas[index]!;
+    const schemaVersion = await this.masterSchemaVersion(exec);
+    const schemaChanged = schemaVersion !== this.state.captureSchemaVersion || schemaVersion !== replica.schemaVersion;
+    if (!schemaChanged && target <= replica.appliedCommits) return;
+    const depth = exec.applicationDepth();
+    const before = depth > 0 ? cloneState(this.state) : undefined;
+    await this.atomically(exec, () => this.applyCommits(exec, index, target, where, schemaVersion));
+    if (before) this.state.provisional.push({ depth, replica: index, target: this.state.replicas[index]!.appliedCommits, before });
+  }
+
+  /**
+   * An application transaction (or savepoint) at `depth` ended. Committed, the syncs made inside it
+   * belong to the transaction around it; rolled back, the rollback took their writes to the copies
+   * with it, so they are made again: a replica never goes back because an application rolled back.
+   */
+  async frameEnded(exec: LagExecution, depth: number, committed: boolean): Promise<void> {
+    const inside = this.state.provisional.filter((entry) => entry.depth >= depth);
+    if (inside.length === 0) return;
+    this.state.provisional = this.state.provisional.filter((entry) => entry.depth < depth);
+    if (committed) {
+      if (depth > 1) for (const entry of inside) this.state.provisional.push({ ...entry, depth: depth - 1 });
+      return;
+    }
+    const targets = new Map<number, number>();
+    for (const { replica, target } of inside) if (replica !== undefined) targets.set(replica, Math.max(targets.get(replica) ?? 0, target));
+    const current = this.state;
+    this.state = { ...cloneState(inside[0]!.before), lag: current.lag, commits: current.commits, dirty: current.dirty };
+    this.state.provisional = current.provisional;
+    for (let i = 0; i < this.replicaCount; i++) {
+      const replica = this.state.replicas[i];
+      const now = current.replicas[i];
+      if (replica && now) {
+        replica.origin = now.origin;
+        replica.syncedTick = now.syncedTick;
+      }
+      this.learnNames(i);
+    }
+    for (const [index, target] of targets) await this.syncTo(exec, index, target, "a rollback of the transaction a sync ran in");
+  }
+
+  private async applyCommits(exec: LagExecution, index: number, target: number, where: string, schemaVersion: number): Promise<void> {
+    const replica = this.state.replicas[index]!;
+    if (schemaVersion !== this.state.captureSchemaVersion) await this.alignCapture(exec, schemaVersion);
+    if (schemaVersion !== replica.schemaVersion) {
+      // Whole tables are copied as the master holds them now: the replica is then at the last commit.
+      const copied = await this.alignReplica(exec, index, schemaVersion, where);
+      if (copied) target = this.state.commits.length;
+    }
+    if (target <= replica.appliedCommits) return;
+    const lo = replica.appliedSeq;
+    const hi = this.state.commits[target - 1]!.seq;
+    const touched = await exec.read(
+      `SELECT DISTINCT tbl FROM temp.${quoteIdentifier(`${this.prefix}_touched`)} WHERE seq > ${lo} AND seq <= ${hi}`,
+    );
+    const ids = new Set(touched.map((row) => Number(row.tbl)));
+    for (const table of this.state.captured.values()) {
+      if (ids.has(table.id) && replica.objects.has(`table:${table.name}`)) await this.apply(exec, index, table, lo, hi);
+    }
+    replica.appliedCommits = target;
+    replica.appliedSeq = hi;
+  }
+
+  private async apply(exec: LagExecution, index: number, table: CapturedTable, lo: number, hi: number): Promise<void> {
+    const target = `${quoteIdentifier(this.schemaOf(index))}.${quoteIdentifier(table.name)}`;
+    const log = `temp.${quoteIdentifier(this.logName(table))}`;
+    const keys = table.key.map((_, i) => `k${i}`);
+    const keyTarget = table.key[0] === "rowid" ? "rowid" : `(${table.key.map(quoteIdentifier).join(", ")})`;
+    const range = (alias: string) => `${alias}.seq > ${lo} AND ${alias}.seq <= ${hi}`;
+    await exec.write(`DELETE FROM ${target} WHERE ${keyTarget} IN (SELECT ${keys.join(", ")} FROM ${log} AS l WHERE ${range("l")})`);
+    const rowid = table.key[0] === "rowid" ? ["rowid"] : [];
+    const columns = [...rowid, ...table.columns].map((column) => (column === "rowid" ? column : quoteIdentifier(column)));
+    const values = [...(rowid.length ? ["l.k0"] : []), ...table.columns.map((_, i) => `l.c${i}`)];
+    const sameKey = keys.map((key) => `m.${key} = l.${key}`).join(" AND ");
+    await exec.write(
+      `INSERT INTO ${target} (${columns.join(", ")}) SELECT ${values.join(", ")} FROM ${log} AS l ` +
+        `WHERE ${range("l")} AND l.op = 'W' AND l.seq = (SELECT max(m.seq) FROM ${log} AS m WHERE ${sameKey} AND ${range("m")})`,
+    );
+  }
+
+  private async masterSchemaVersion(exec: LagExecution): Promise<number> {
+    const rows = await exec.read("PRAGMA main.schema_version");
+    return Number(Object.values(rows[0] ?? {})[0] ?? 0);
+  }
+
+  private masterObjects(exec: LagExecution): Promise<SchemaObject[]> {
+    return exec.read(
+      "SELECT type, name, tbl_name AS tableName, sql FROM main.sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid",
+    ) as unknown as Promise<SchemaObject[]>;
+  }
+
+  private logName(table: CapturedTable): string {
+    return `${this.prefix}_log_${table.id}`;
+  }
+
+  /**
+   * Captures every master table as it is now: new and changed tables get a log and triggers,
+   * dropped ones lose theirs, and triggers of captures that no longer are (a table altered or
+   * replaced) are dropped.
+   */
+  private async alignCapture(exec: LagExecution, schemaVersion: number): Promise<void> {
+    const tables = (await this.masterObjects(exec)).filter((object) => object.type === "table" && object.sql && !isVirtual(object.sql));
+    const triggers = await this.captureTriggers(exec);
+    const present = new Set(tables.map((table) => table.name));
+    for (const [name, table] of this.state.captured) {
+      if (present.has(name)) continue;
+      await exec.write(`DROP TABLE IF EXISTS temp.${quoteIdentifier(this.logName(table))}`);
+      this.state.captured.delete(name);
+    }
+    for (const object of tables) {
+      const known = this.state.captured.get(object.name);
+      if (known && known.sql === object.sql && CAPTURE_TRIGGERS.every((kind) => triggers.has(`${this.logName(known)}_${kind}`))) continue;
+      if (known) {
+        await exec.write(`DROP TABLE IF EXISTS temp.${quoteIdentifier(this.logName(known))}`);
+        // The table was replaced: every replica copies it whole at its next sync.
+        for (const replica of this.state.replicas) replica.objects.delete(`table:${object.name}`);
+      }
+      await this.capture(exec, object);
+    }
+    const current = new Set(
+      [...this.state.captured.values()].flatMap((table) => CAPTURE_TRIGGERS.map((kind) => `${this.logName(table)}_${kind}`)),
+    );
+    for (const trigger of await this.captureTriggers(exec))
+      if (!current.has(trigger)) await exec.write(`DROP TRIGGER IF EXISTS temp.${quoteIdentifier(trigger)}`);
+    this.state.captureSchemaVersion = schemaVersion;
+  }
+
+  private async captureTriggers(exec: LagExecution): Promise<Set<string>> {
+    const rows = await exec.read(`SELECT name FROM temp.sqlite_master WHERE type = 'trigger'`);
+    return new Set(rows.map((row) => String(row.name)).filter((name) => name.startsWith(`${this.prefix}_log_`)));
+  }
+
+  /**
+   * An `ALTER TABLE` is about to run on the master. SQLite refuses to drop or rename a column a
+   * trigger names, and the capture's triggers name every column: they are dropped first, and the
+   * capture built again for the table's new shape right after (see {@link schemaChanged}).
+   */
+  async beforeAlter(exec: LagExecution): Promise<void> {
+    if (!this.state.built) return;
+    await this.provisionally(exec, async () => {
+      for (const trigger of await this.captureTriggers(exec)) await exec.write(`DROP TRIGGER IF EXISTS temp.${quoteIdentifier(trigger)}`);
+    });
+  }
+
+  /** The master's schema changed (an `ALTER TABLE` ran): writes from now on are captured in its new shape. */
+  async schemaChanged(exec: LagExecution): Promise<void> {
+    if (!this.state.built) return;
+    await this.provisionally(exec, async () => this.alignCapture(exec, await this.masterSchemaVersion(exec)));
+  }
+
+  /**
+   * Runs `fn`, which changes the capture, atomically; inside an application transaction, as a
+   * change its rollback takes back (see {@link frameEnded}).
+   */
+  private async provisionally(exec: LagExecution, fn: () => Promise<void>): Promise<void> {
+    const depth = exec.applicationDepth();
+    const before = depth > 0 ? cloneState(this.state) : undefined;
+    await this.atomically(exec, fn);
+    if (before) this.state.provisional.push({ depth, replica: undefined, target: 0, before });
+  }
+
+  private async capture(exec: LagExecution, object: SchemaObject): Promise<void> {
+    const info = await exec.read(`PRAGMA main.table_xinfo(${quoteIdentifier(object.name)})`);
+    // hidden: 2 and 3 are generated columns, which the replica computes from the others.
+    const columns = info.filter((column) => Number(column.hidden ?? 0) === 0).map((column) => String(column.name));
+    const primaryKey = info
+      .filter((column) => Number(column.pk) > 0)
+      .sort((a, b) => Number(a.pk) - Number(b.pk))
+      .map((column) => String(column.name));
+    const key = isWithoutRowid(object.sql!) ? primaryKey : ["rowid"];
+    const table: CapturedTable = { id: ++this.state.nextTableId, name: object.name, sql: object.sql!, key, columns };
+    this.state.captured.set(object.name, table);
+    const log = quoteIdentifier(this.logName(table));
+    const keys = key.map((_, i) => `k${i}`);
+    await exec.write(
+      `CREATE TEMP TABLE ${log} (seq INTEGER PRIMARY KEY, op TEXT NOT NULL, ${[...keys, ...columns.map((_, i) => `c${i}`)].join(", ")})`,
+    );
+    await exec.write(`CREATE INDEX temp.${quoteIdentifier(`${this.logName(table)}_key`)} ON ${log} (${keys.join(", ")}, seq)`);
+    const clock = quoteIdentifier(`${this.prefix}_clock`);
+    const touched = quoteIdentifier(`${this.prefix}_touched`);
+    const tick = `UPDATE ${clock} SET seq = seq + 1;`;
+    const seq = `(SELECT seq FROM ${clock})`;
+    const keyOf = (row: "OLD" | "NEW") =>
+      key.map((column) => `${row}.${column === "rowid" ? "rowid" : quoteIdentifier(column)}`).join(", ");
+    const removed = `${tick} INSERT INTO ${log} (seq, op, ${keys.join(", ")}) VALUES (${seq}, 'D', ${keyOf("OLD")});`;
+    const written = `${tick} INSERT INTO ${log} VALUES (${seq}, 'W', ${keyOf("NEW")}, ${columns.map((column) => `NEW.${quoteIdentifier(column)}`).join(", ")});`;
+    const touch = `INSERT INTO ${touched} VALUES (${seq}, ${table.id});`;
+    const on = `ON main.${quoteIdentifier(object.name)}`;
+    const trigger = (suffix: string) => quoteIdentifier(`${this.logName(table)}_${suffix}`);
+    await exec.write(`CREATE TEMP TRIGGER ${trigger("write")} AFTER INSERT ${on} BEGIN ${written} ${touch} END`);
+    await exec.write(`CREATE TEMP TRIGGER ${trigger("update")} AFTER UPDATE ${on} BEGIN ${removed} ${written} ${touch} END`);
+    await exec.write(`CREATE TEMP TRIGGER ${trigger("delete")} AFTER DELETE ${on} BEGIN ${removed} ${touch} END`);
+  }
+
+  /**
+   * Brings replica `index`'s schema in line with the master's: objects the master dropped or
+   * changed are dropped, new ones created, and new tables copied whole.
+   *
+   * @returns true if a table was copied (the replica then holds the master's latest commit).
+   */
+  private async alignReplica(exec: LagExecution, index: number, schemaVersion: number, where: string): Promise<boolean> {
+    const replica = this.state.replicas[index]!;
+    const schema = quoteIdentifier(this.schemaOf(index));
+    const objects = (await this.masterObjects(exec)).filter((object) => object.type !== "trigger" && object.sql);
+    const wanted = new Map(objects.map((object) => [`${object.type}:${object.name}`, object]));
+    const virtual = new Set(objects.filter((object) => isVirtual(object.sql!)).map((object) => `table:${object.name}`));
+    // Views first: they depend on tables.
+    const stale = [...replica.objects].filter(([key, sql]) => wanted.get(key)?.sql !== sql);
+    stale.sort(([a], [b]) => dropOrder(a) - dropOrder(b));
+    for (const [key] of stale) {
+      const [type, name] = splitKey(key);
+      await exec.write(`DROP ${type.toUpperCase()} IF EXISTS ${schema}.${quoteIdentifier(name)}`);
+      replica.objects.delete(key);
+      // Dropping a table drops its indexes.
+      if (type === "table")
+        for (const other of [...replica.objects.keys()])
+          if (wanted.get(other)?.tableName === name && other.startsWith("index:")) replica.objects.delete(other);
+    }
+    const missing = objects.filter(
+      (object) => !replica.objects.has(`${object.type}:${object.name}`) && !virtual.has(`table:${object.name}`),
+    );
+    const copies = missing.filter((object) => object.type === "table");
+    if (copies.length > 0 && exec.applicationDepth() > 0) throw this.openTransaction(where);
+    missing.sort((a, b) => createOrder(a.type) - createOrder(b.type));
+    for (const object of missing) {
+      const definition = replicaDefinition(object, this.schemaOf(index));
+      if (!definition) continue;
+      // A table the master replaced under the same name is still there.
+      await exec.write(`DROP ${object.type.toUpperCase()} IF EXISTS ${schema}.${quoteIdentifier(object.name)}`);
+      await exec.write(definition);
+      replica.objects.set(`${object.type}:${object.name}`, object.sql!);
+      if (object.type === "table") await this.copyWhole(exec, index, object.name);
+    }
+    replica.schemaVersion = schemaVersion;
+    replica.unreplicable = [...virtual].map((key) => splitKey(key)[1].toLowerCase());
+    this.learnNames(index);
+    return copies.length > 0;
+  }
+
+  private async copyWhole(exec: LagExecution, index: number, name: string): Promise<void> {
+    const table = this.state.captured.get(name);
+    if (!table) return;
+    const target = `${quoteIdentifier(this.schemaOf(index))}.${quoteIdentifier(name)}`;
+    const rowid = table.key[0] === "rowid" ? ["rowid"] : [];
+    const columns = [...rowid, ...table.columns.map(quoteIdentifier)].join(", ");
+    await exec.write(`DELETE FROM ${target}`);
+    await exec.write(`INSERT INTO ${target} (${columns}) SELECT ${columns} FROM main.${quoteIdentifier(name)}`);
+  }
+
+  /**
+   * What replica `index` holds, for routing its reads. Routes learned before are kept while the
+   * names are the same (each cost an EXPLAIN), and forgotten when they change.
+   */
+  private learnNames(index: number): void {
+    const replica = this.state.replicas[index];
+    const replicated = new Set<string>();
+    for (const key of replica?.objects.keys() ?? []) if (!key.startsWith("index:")) replicated.add(splitKey(key)[1].toLowerCase());
+    const unreplicable = new Set(replica?.unreplicable ?? []);
+    const known = this.names[index]!;
+    if (sameSet(known.replicated, replicated) && sameSet(known.unreplicable, unreplicable)) return;
+    this.names[index] = { replicated, unreplicable };
+    this.routes[index]!.clear();
+  }
+}
+
+function cloneState(state: LagState): LagState {
+  return {
+    ...state,
+    captured: new Map(state.captured),
+    commits: [...state.commits],
+    provisional: [...state.provisional],
+    replicas: state.replicas.map((replica) => ({ ...replica, objects: new Map(replica.objects), unreplicable: [...replica.unreplicable] })),
+  };
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const value of a) if (!b.has(value)) return false;
+  return true;
+}
+
+function splitKey(key: string): [string, string] {
+  const at = key.indexOf(":");
+  return [key.slice(0, at), key.slice(at + 1)];
+}
+
+function dropOrder(key: string): number {
+  return key.startsWith("view:") ? 0 : key.startsWith("index:") ? 1 : 2;
+}
+
+function createOrder(type: string): number {
+  return type === "table" ? 0 : type === "index" ? 1 : 2;
+}
+
+function isVirtual(sql: string): boolean {
+  return /^\s*CREATE\s+VIRTUAL\b/i.test(sql);
+}
+
+function isWithoutRowid(sql: string): boolean {
+  const words = tokenize(sql, "sqlite")
+    .filter((token) => !isTrivia(token.kind))
+    .map((token) => sql.slice(token.start, token.end).toUpperCase());
+  const close = words.lastIndexOf(")");
+  return words
+    .slice(close + 1)
+    .join(" ")
+    .includes("WITHOUT ROWID");
+}

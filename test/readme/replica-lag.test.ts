@@ -20,7 +20,7 @@ describe("a replica that has not caught up", () => {
     expect((await users.findOneByOrFail({ id })).name).to.equal("after");
   });
 
-  it("should start every test with replicas in sync, and lag again once switched off and back", async () => {
+  it("should show writes at once in a test that switches lag off", async () => {
     await laggingDataSource.setReplicaLag("none"); // for this test only
     const { id } = await laggingDataSource.getRepository(User).save({ name: "seen at once" });
     expect(await laggingDataSource.getRepository(User).findOneBy({ id })).to.include({ name: "seen at once" });

@@ -62,7 +62,9 @@ class CreateCities1700000000000 implements MigrationInterface {
   }
 }
 
-const postgresApp = (options: Partial<DataSourceOptions> = {}) => ({ ...productionOptions, ...options }) as DataSourceOptions;
+// A Postgres application on every leg (the MariaDB leg's productionOptions are MariaDB's).
+const postgresApp = (options: Partial<DataSourceOptions> = {}) =>
+  ({ ...productionOptions, type: "postgres", ...options }) as DataSourceOptions;
 
 if (testCombination.postgres !== "pglite") {
   // The SQLite legs: @electric-sql/pglite looks uninstalled (test/support/use-test-combination.ts).
@@ -70,7 +72,7 @@ if (testCombination.postgres !== "pglite") {
     it("should say how to install it when the engine setting asks for it", () => {
       let error: unknown;
       try {
-        new SharedReplicationDataSource(productionOptions, { engine: "pglite" });
+        new SharedReplicationDataSource(postgresApp(), { engine: "pglite" });
       } catch (caught) {
         error = caught;
       }
@@ -79,7 +81,7 @@ if (testCombination.postgres !== "pglite") {
     });
 
     it("should run a Postgres application on SQLite by default", () => {
-      expect(new SharedReplicationDataSource(productionOptions).options.type).to.equal(DRIVER_TYPES[testCombination.engine]);
+      expect(new SharedReplicationDataSource(postgresApp()).options.type).to.equal(DRIVER_TYPES[testCombination.engine]);
     });
   });
 }
@@ -105,7 +107,7 @@ if (testCombination.postgres === "pglite") {
       it("should leave SQLite the default of a MySQL application, and of a DataSource that asks for replica lag", () => {
         const mysql = new SharedReplicationDataSource(postgresApp({ type: "mysql" } as Partial<DataSourceOptions>));
         expect(mysql.options.type).to.equal(DRIVER_TYPES[testCombination.engine]);
-        const lagging = new SharedReplicationDataSource(productionOptions, { replicaLag: "manual" });
+        const lagging = new SharedReplicationDataSource(postgresApp(), { replicaLag: "manual" });
         expect(lagging.options.type).to.equal(DRIVER_TYPES[testCombination.engine]);
       });
 
@@ -127,13 +129,13 @@ if (testCombination.postgres === "pglite") {
         try {
           let error: unknown;
           try {
-            new SharedReplicationDataSource(productionOptions, { engine: "pglite" });
+            new SharedReplicationDataSource(postgresApp(), { engine: "pglite" });
           } catch (caught) {
             error = caught;
           }
           expect(error).to.be.instanceOf(EngineUnavailableError);
           expect((error as Error).message).to.contain("NODE_OPTIONS=--experimental-vm-modules");
-          expect(new SharedReplicationDataSource(productionOptions).options.type).to.equal(DRIVER_TYPES[testCombination.engine]);
+          expect(new SharedReplicationDataSource(postgresApp()).options.type).to.equal(DRIVER_TYPES[testCombination.engine]);
         } finally {
           if (before.worker === undefined) delete process.env.JEST_WORKER_ID;
           else process.env.JEST_WORKER_ID = before.worker;
@@ -144,7 +146,7 @@ if (testCombination.postgres === "pglite") {
       it("should refuse an extension PGlite does not ship", () => {
         let error: unknown;
         try {
-          new SharedReplicationDataSource(productionOptions, { engine: { type: "pglite", extensions: ["postgis"] } });
+          new SharedReplicationDataSource(postgresApp(), { engine: { type: "pglite", extensions: ["postgis"] } });
         } catch (caught) {
           error = caught;
         }

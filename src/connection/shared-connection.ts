@@ -102,6 +102,12 @@ export class SharedConnection {
    * of them learns of the commits (see `LaggingReplicas`).
    */
   readonly laggingReplicas = new Set<LaggingReplicas>();
+
+  /** True while lagging replicas of a DataSource on the connection capture its writes (lag mode is on, or was). */
+  get capturesForLaggingReplicas(): boolean {
+    for (const lag of this.laggingReplicas) if (lag.captures) return true;
+    return false;
+  }
   /** The engine's transaction stack, outermost first: open frames and retained ones. */
   private readonly frames: TransactionFrame[] = [];
   private readonly deferred: TransactionFrame[] = [];

@@ -309,14 +309,15 @@ export class StatementExecutor {
       if (state.ownFrames.length > 1) throw new TransactionAbortedError(`RELEASE SAVEPOINT`, undefined);
       end = this.connection.endSql(frame, "rollback");
     }
-    const lags = this.connection.laggingReplicas;
-    const depth = lags.size > 0 ? this.connection.applicationDepthOf(frame) : 0;
+    // Only while lagging replicas capture: every application transaction ends here.
+    const capturing = this.connection.capturesForLaggingReplicas;
+    const depth = capturing ? this.connection.applicationDepthOf(frame) : 0;
     await this.endFrame(runner, frame, end);
     state.ownFrames.pop();
-    if (lags.size > 0) {
+    if (capturing) {
       const execution = this.lagExecution(runner);
       const committed = end.outcome === "committed";
-      for (const lag of lags) {
+      for (const lag of this.connection.laggingReplicas) {
         // What lagging replicas did inside the frame: kept, or made again after its rollback.
         await lag.frameEnded(execution, depth, committed);
         // The application's outermost transaction committed: replicas that lag may now be given its work.
@@ -536,7 +537,7 @@ export class StatementExecutor {
         if (this.context.statementSavepoints && kind === "data" && this.connection.needsStatementSavepoint(runner)) {
           return await this.runUnderSavepoint(runner, sql, parameters, structured, internal, started);
         }
-        if (this.connection.laggingReplicas.size > 0 && options.write && kind === "data" && !internal) {
+        if (options.write && kind === "data" && !internal && this.connection.capturesForLaggingReplicas) {
           return await this.runCommitting(runner, sql, parameters, structured, kind, started);
         }
         return await this.run(runner, sql, parameters, structured, kind, internal, started, options === READ);

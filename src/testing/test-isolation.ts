@@ -11,6 +11,7 @@ import { deepCopy } from "./deep-copy";
 import { TestScope } from "./test-scope";
 import type { TestLifecycle } from "./test-lifecycle";
 import type { LagSnapshot } from "../replication/lag/lagging-replicas";
+import { beginLagScope } from "./lag-scope";
 
 /** Options of {@link TestIsolation}. */
 export interface TestIsolationOptions<TData> {
@@ -337,25 +338,4 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
     // What a rollback does not undo (SQLite PRAGMAs, ATTACHes) goes back as it was.
     for (const restore of connection.takeSessionChanges(frame)) await this.harness!.executeInternal(restore);
   }
-}
-
-/** Starts a lag scope (test or group) when the DataSource's replicas can lag: replicas in sync, the state saved. */
-export async function beginLagScope(internals: DataSourceInternals, runner: ExecutorRunner): Promise<LagSnapshot | undefined> {
-  const lag = internals.context.lag;
-  if (!lag) return undefined;
-  // Without copies there is nothing to sync: the connection, which another flow may hold, is not waited for.
-  if (!lag.captures) return lag.beginScope(undefined);
-  return internals.executor.withConnection(runner, (execution) => lag.beginScope(execution));
-}
-
-/** The harness wrote outside any transaction (a truncating lifecycle emptied the tables): that is a commit replicas that lag are given. */
-export async function commitForLaggingReplicas(internals: DataSourceInternals, runner: ExecutorRunner): Promise<void> {
-  const lags = internals.connection.laggingReplicas;
-  if (lags.size === 0) return;
-  await internals.executor.withConnection(runner, async (execution) => {
-    for (const lag of lags) {
-      lag.noteWrite();
-      await lag.commitPoint(execution);
-    }
-  });
 }

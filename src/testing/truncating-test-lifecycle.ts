@@ -3,7 +3,7 @@ import { internalsOf, type DataSourceInternals } from "../data-source/data-sourc
 import { SharedReplicationError } from "../errors/shared-replication-error";
 import type { TestLifecycle } from "./test-lifecycle";
 import { TestScope } from "./test-scope";
-import { beginLagScope, commitForLaggingReplicas } from "./test-isolation";
+import { beginLagScope, commitForLaggingReplicas } from "./lag-scope";
 import type { LagSnapshot } from "../replication/lag/lagging-replicas";
 
 /** Options of {@link TruncatingTestLifecycle}. */

@@ -13,6 +13,7 @@ import { PgliteInstancePool, type PooledPglite } from "./pglite-instance-pool";
 import { loadPglitePackage, type PglitePackage } from "./pglite-package";
 import { schemaFingerprint, type SchemaFingerprint } from "./schema-fingerprint";
 import { unrefPgliteTimers } from "./unref-pglite-timers";
+import { adoptPooledConnection } from "../adopt-pooled-connection";
 
 type PgClientClass = new (config?: Record<string, unknown>) => object;
 
@@ -28,9 +29,6 @@ interface PostgresDriverSurface {
   obtainMasterConnection(): Promise<[unknown, PoolRelease]>;
   obtainSlaveConnection(): Promise<[unknown, PoolRelease]>;
 }
-
-// Copied to a driver that adopts another's connection: what the native connect() would have learnt.
-const LEARNT_ON_CONNECT = ["version", "database", "searchSchema", "schema", "isGeneratedColumnsSupported", "cteCapabilities"];
 
 let pool: PgliteInstancePool | undefined;
 
@@ -161,11 +159,7 @@ export class PgliteEngine implements Engine {
   }
 
   adoptConnection(driver: Driver, owner: Driver): void {
-    const source = owner as unknown as Record<string, unknown>;
-    const target = driver as unknown as Record<string, unknown>;
-    target.obtainMasterConnection = () => (source.obtainMasterConnection as () => Promise<unknown>)();
-    target.obtainSlaveConnection = target.obtainMasterConnection;
-    for (const field of LEARNT_ON_CONNECT) if (field in source) target[field] = source[field];
+    adoptPooledConnection(driver, owner);
   }
 
   /**

@@ -14,6 +14,7 @@ import {
   prepareTestDatabaseOnce,
   type ConnectionTarget,
 } from "./test-database";
+import { adoptPooledConnection } from "../adopt-pooled-connection";
 
 /** Server settings with every default applied and the test database name derived. */
 export interface ResolvedServerSettings {
@@ -52,18 +53,6 @@ export interface ConnectGuard {
   before(target: ConnectionTarget): void;
   after(database: string | undefined): void;
 }
-
-// Copied to a driver that adopts another's connection: what the native connect() would have learnt.
-const LEARNT_ON_CONNECT = [
-  "version",
-  "database",
-  "searchSchema",
-  "schema",
-  "isGeneratedColumnsSupported",
-  "_isReturningSqlSupported",
-  "cteCapabilities",
-  "uuidColumnTypeSuported",
-];
 
 /**
  * A real database server as the inner engine (django-shareddb's INNER_ENGINE): every runner gets
@@ -142,11 +131,7 @@ export abstract class ServerEngine implements Engine {
   }
 
   adoptConnection(driver: Driver, owner: Driver): void {
-    const source = owner as unknown as Record<string, unknown>;
-    const target = driver as unknown as Record<string, unknown>;
-    target.obtainMasterConnection = () => (source.obtainMasterConnection as () => Promise<unknown>)();
-    target.obtainSlaveConnection = target.obtainMasterConnection;
-    for (const field of LEARNT_ON_CONNECT) if (field in source) target[field] = source[field];
+    adoptPooledConnection(driver, owner);
   }
 
   /**

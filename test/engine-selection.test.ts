@@ -107,7 +107,8 @@ if (engine === "better-sqlite3") {
         prepared.push(sql);
         return prepare.call(this, sql);
       };
-      const dataSource = inMemoryDataSource();
+      // Named: in the PGlite leg the Postgres application's default is PGlite.
+      const dataSource = inMemoryDataSource({ engine: "better-sqlite3" });
       try {
         await dataSource.initialize();
         for (const mode of ["master", "slave", "slave", "master"] as const) {

@@ -20,6 +20,7 @@ export const COMBINATIONS: readonly TestCombination[] = [
   { typeorm: "0.3", engine: "sqljs" },
   { typeorm: "1.x", engine: "better-sqlite3" },
   { typeorm: "1.x", engine: "sqljs" },
+  { typeorm: "1.x", engine: "better-sqlite3", postgres: "pglite" },
 ];
 
 /** The package of the `"pglite"` engine. */

@@ -33,7 +33,7 @@ describe("the Jest adapter, run by Jest", function () {
     expectAllPassed(report, "hooks-fixtures.jest.ts", 4);
     expectAllPassed(report, "readme/users.jest.ts", 2);
     expectAllPassed(report, "hooks-after-each.jest.ts", 2);
-    // Three files on two workers: at least two of them ran at the same time, each in its own database.
+    // Three files on two workers: two of them ran at the same time (they wait for each other), each in its own database.
     const workers = ["hooks-forward.jest.ts", "hooks-reverse.jest.ts", "hooks-fixtures.jest.ts"].map((file) => {
       const test = testsOf(report, file).find((t) => t.title.startsWith("writes in a database of its own on worker"))!;
       expect(test.status, test.failureMessages.join("\n")).to.equal("passed");

@@ -40,7 +40,7 @@ describe("the Vitest adapter, run by Vitest", function () {
     expectAllPassed(report, "hooks-fixtures.vitest.ts", 4);
     expectAllPassed(report, "readme/users.vitest.ts", 2);
     expectAllPassed(report, "hooks-after-each.vitest.ts", 2);
-    // Three files on two workers: at least two of them ran at the same time, each in its own database.
+    // Three files on two workers: two of them ran at the same time (they wait for each other), each in its own database.
     const workers = ["hooks-forward.vitest.ts", "hooks-reverse.vitest.ts", "hooks-fixtures.vitest.ts"].map((file) => {
       const test = testsOf(report, file).find((t) => t.title.startsWith("writes in a database of its own on worker"))!;
       expect(test.status, test.failureMessages.join("\n")).to.equal("passed");

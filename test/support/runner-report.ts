@@ -40,7 +40,17 @@ export async function runToJsonReport(
       execFile(
         process.execPath,
         args(outputFile),
-        { cwd: options.cwd, env: childProcessEnv({ FORCE_COLOR: "0", NO_COLOR: "1", ...options.env }), maxBuffer: 64 * 1024 * 1024 },
+        {
+          cwd: options.cwd,
+          env: childProcessEnv({
+            FORCE_COLOR: "0",
+            NO_COLOR: "1",
+            // Where test/fixtures/runner-canaries/canaries.ts's worker tests meet.
+            RUNNER_RENDEZVOUS_DIR: path.join(folder, "rendezvous"),
+            ...options.env,
+          }),
+          maxBuffer: 64 * 1024 * 1024,
+        },
         (_error, stdout, stderr) => resolve(`${stdout}\n${stderr}`),
       );
     });

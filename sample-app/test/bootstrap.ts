@@ -16,6 +16,9 @@ export const testDataSource = new SharedReplicationDataSource(productionOptions)
 overrideModuleExports(require.resolve("../src/data-source"), { AppDataSource: testDataSource });
 // #endregion bootstrap
 
+// Imported after the region the top-level README shows; it loads no application module.
+import { describeEngine } from "./support/engine-of";
+
 // createApp signs its read-your-writes pin cookies with PIN_SECRET (production sets its own).
 process.env.PIN_SECRET ??= "sample-app tests: a pin secret of at least 32 characters";
 
@@ -23,6 +26,8 @@ process.env.PIN_SECRET ??= "sample-app tests: a pin secret of at least 32 charac
 export const mochaHooks = {
   async beforeAll(): Promise<void> {
     await testDataSource.initialize();
+    // `npm test` runs the suite twice, on PGlite and on SQLite (see README.md): say which this is.
+    console.log(`  engine: ${describeEngine(testDataSource)}\n`);
   },
   async afterAll(): Promise<void> {
     // After a failed initialize() there is nothing to close; its error is the one worth reading.

@@ -48,15 +48,15 @@ export class PostgresInterval {
     return fields.map((unit) => `${this.secondsOr(unit, (s) => s.replace(/\.?0+$/, ""))} ${unit}`).join(" ");
   }
 
+  /** Alias of {@link PostgresInterval.toISOString}. */
+  toISO(): string {
+    return this.toISOString();
+  }
+
   /** ISO 8601 duration, as `postgres-interval` renders it. */
   toISOString(): string {
     const part = (unit: keyof typeof ISO_UNITS) => `${this.secondsOr(unit, (s) => s.replace(/0+$/, ""))}${ISO_UNITS[unit]}`;
     return `P${part("years")}${part("months")}${part("days")}T${part("hours")}${part("minutes")}${part("seconds")}`;
-  }
-
-  /** Alias of {@link PostgresInterval.toISOString}. */
-  toISO(): string {
-    return this.toISOString();
   }
 
   private secondsOr(unit: string, trim: (text: string) => string): string | number {
@@ -64,4 +64,11 @@ export class PostgresInterval {
     if (unit !== "seconds" || !this.milliseconds) return value;
     return trim((value + this.milliseconds / 1000).toFixed(6));
   }
+}
+
+// postgres-interval assigns its methods to the prototype, where they are enumerable: `for…in` and
+// deep equality that walks inherited keys (chai's) see them on what pg returns, so they must here,
+// in its order (toPostgres, toISO, toISOString).
+for (const method of ["toPostgres", "toISO", "toISOString"] as const) {
+  Object.defineProperty(PostgresInterval.prototype, method, { enumerable: true });
 }

@@ -1,12 +1,14 @@
 import { expect } from "chai";
 import fs from "node:fs";
 import path from "node:path";
+import type { PGlite } from "@electric-sql/pglite";
 import type { DataSourceOptions } from "typeorm";
 import { testServer } from "../ormconfig.test";
 import { ReplicaWriteError, SharedReplicationDataSource } from "../src";
 import { classifyStatement } from "../src/sql/statement-classifier";
 import type { SqlDialect } from "../src/sql/tokenizer";
 import { GUARD_CASES, type GuardCase } from "./fixtures/guard-cases";
+import { Oracle, ReadOnlySession, type Connection, type Outcome, type SessionFamily } from "./support/read-only-session";
 import { plainInMemoryOptions, testCombination } from "./support/test-combination";
 
 const FAMILIES = ["postgres", "mysql", "sqlite"] as const;
@@ -15,6 +17,74 @@ const FAMILIES = ["postgres", "mysql", "sqlite"] as const;
 const guardVerdict = (sql: string, family: SqlDialect) => (classifyStatement(sql, family, true) === "write" ? "write" : "read");
 
 const describeCase = (c: GuardCase) => `${JSON.stringify(c.sql)}: expected ${c.expected} (${c.reason})`;
+
+/** A case a read-only session of PGlite answers otherwise than the server leg's, and why. */
+interface OracleDifference {
+  readonly sql: string;
+  readonly outcome: Outcome;
+  readonly reason: string;
+}
+
+/**
+ * Where PGlite's Postgres (18.6 in PGlite 0.5.16) answers otherwise than the server leg's (Postgres
+ * 15 on the CI machine): each is checked to be answered as listed, and left out of the checks
+ * against the table.
+ */
+const PGLITE_DIFFERENCES: readonly OracleDifference[] = [
+  {
+    sql: "SELECT lo_create(0)",
+    outcome: "write",
+    reason:
+      "Postgres 16 and later refuse large-object writes in a read-only transaction (25006 cannot execute lo_create()), as a standby does " +
+      "and the guard does; Postgres 15 runs it, which is what the table's exclusion says",
+  },
+];
+
+/** A read the library's PGlite engine fails, though PGlite's read-only session ran it, and why. */
+interface EngineLimit {
+  readonly sql: string;
+  readonly error: RegExp;
+  readonly reason: string;
+}
+
+/**
+ * Reads the oracle's session runs and a replica runner of the library's PGlite engine cannot: it
+ * runs every statement inside the test's transaction. None is a ReplicaWriteError; each is checked
+ * to fail as listed.
+ */
+const PGLITE_ENGINE_LIMITS: readonly EngineLimit[] = [
+  {
+    sql: "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+    error: /SET TRANSACTION ISOLATION LEVEL must be called before any query/,
+    reason:
+      "the application's BEGIN opens a savepoint in the test's transaction, which has run queries already, so its level can no longer change (README: isolation levels)",
+  },
+  {
+    sql: "DISCARD ALL",
+    error: /DISCARD ALL cannot run inside a transaction block/,
+    reason: "the test's transaction is always open on the connection",
+  },
+  {
+    sql: "BEGIN; SELECT 1; COMMIT",
+    error: /transaction control the library cannot read as one statement/,
+    reason: "UnsupportedSqlError by design: transaction control among other statements could end the test's transaction",
+  },
+  {
+    sql: "SAVEPOINT a; RELEASE a",
+    error: /transaction control the library cannot read as one statement/,
+    reason: "UnsupportedSqlError by design: transaction control among other statements could end the test's transaction",
+  },
+];
+
+/** What Postgres' DISCARD ALL does that may run inside a transaction: the session state cases leave behind. */
+const SESSION_RESET = [
+  "CLOSE ALL",
+  "SET SESSION AUTHORIZATION DEFAULT",
+  "RESET ALL",
+  "DEALLOCATE ALL",
+  "UNLISTEN *",
+  "SELECT pg_advisory_unlock_all()",
+];
 
 describe("replica guard cases", () => {
   it("should hold hundreds of cases, each with the server's reason, exclusions only where a write is excluded", () => {
@@ -65,23 +135,7 @@ describe("replica guard cases", () => {
       after(() => dataSource.destroy());
 
       it("should refuse every write with ReplicaWriteError before it reaches the engine", async () => {
-        const wrong: string[] = [];
-        for (const c of cases.filter((c) => c.expected === "write")) {
-          const replica = dataSource.createQueryRunner("slave");
-          try {
-            const { queries } = await dataSource.queryLog.capture(async () => {
-              const error = await replica.query(c.sql, c.parameters as unknown[] | undefined).then(
-                () => undefined,
-                (failure: unknown) => failure,
-              );
-              if (!(error instanceof ReplicaWriteError)) wrong.push(`${describeCase(c)}: ${String(error ?? "ran")}`);
-            });
-            if (queries.length > 0) wrong.push(`${describeCase(c)}: reached the engine`);
-          } finally {
-            await replica.release();
-          }
-        }
-        expect(wrong).to.deep.equal([]);
+        expect(await writesNotRefused(dataSource, cases)).to.deep.equal([]);
       });
 
       it(
@@ -91,20 +145,9 @@ describe("replica guard cases", () => {
         async () => {
           const wrong: string[] = [];
           for (const c of cases.filter((c) => c.expected === "read" && !c.engineRejects)) {
-            const replica = dataSource.createQueryRunner("slave");
-            try {
-              for (const sql of c.before ?? []) await replica.query(sql).catch(() => undefined);
-              const error = await replica.query(c.sql, c.parameters as unknown[] | undefined).then(
-                () => undefined,
-                (failure: unknown) => failure,
-              );
-              if (error instanceof ReplicaWriteError || (family === "sqlite" && error !== undefined))
-                wrong.push(`${describeCase(c)}: ${String(error)}`);
-            } finally {
-              // Ends what a BEGIN of the case (or before it) opened; fails harmlessly where nothing is open.
-              await replica.query("ROLLBACK").catch(() => undefined);
-              await replica.release();
-            }
+            const error = await readThroughReplica(dataSource, c, false);
+            if (error instanceof ReplicaWriteError || (family === "sqlite" && error !== undefined))
+              wrong.push(`${describeCase(c)}: ${String(error)}`);
           }
           expect(wrong).to.deep.equal([]);
         },
@@ -118,49 +161,192 @@ describe("replica guard cases", () => {
     const server = testServer;
     describe(`${oracleFamily}: against a real read-only ${server} session`, function () {
       this.timeout(120_000);
-      const cases = GUARD_CASES[oracleFamily];
       const database = `test_tokenizer_guard_${process.pid}`;
-      let session: ReadOnlySession;
-      const outcomes = new Map<GuardCase, Outcome>();
+      const oracle = new Oracle(GUARD_CASES[oracleFamily]);
 
       before(async () => {
         // Fails loudly when the server cannot be reached: the server legs never skip the oracle.
         await createScratchDatabase(server, database);
-        session = await ReadOnlySession.open(server, database);
-        for (const c of cases) if (!c.notSent) outcomes.set(c, await session.run(c));
+        await oracle.ask(await ReadOnlySession.open(oracleFamily, () => connect(server, database)));
       });
 
       after(async () => {
-        await session?.close();
+        await oracle.close();
         await dropScratchDatabase(server, database);
       });
 
-      it("should run the oracle in a session that refuses writes", async () => {
-        expect(await session.isReadOnly()).to.equal(true);
-        expect(outcomes.size).to.be.at.least(cases.length - 20);
+      itAgreesWithTheOracle(oracleFamily, oracle);
+    });
+  }
+
+  // The PGlite leg's oracle: the same cases on a read-only session of a PGlite of the test's own.
+  if (testCombination.postgres === "pglite") {
+    describe("postgres: on PGlite", function () {
+      // A new PGlite cluster takes about 3 s to start, the library's own one more.
+      this.timeout(60_000);
+      const cases = GUARD_CASES.postgres;
+      const oracle = new Oracle(cases);
+      let pglite: Connection | undefined;
+
+      before(async () => {
+        // A PGlite of the test's own, not the library's: the oracle must not share what it checks.
+        const { PGlite } = await import("@electric-sql/pglite");
+        const connection = (pglite = pgliteConnection(await PGlite.create()));
+        for (const sql of SERVER_SCHEMA.postgres) await connection.query(sql);
+        await oracle.ask(await ReadOnlySession.open("postgres", () => Promise.resolve(connection)));
       });
 
-      it("should agree with the guard, and the table, on every case the session answers as a standby would", () => {
-        const wrong: string[] = [];
-        for (const [c, outcome] of outcomes) {
-          if (c.standbyRefuses || c.guardRefuses) continue;
-          const guard = guardVerdict(c.sql, oracleFamily);
-          if (outcome !== c.expected || guard !== outcome) wrong.push(`${describeCase(c)}: the server says ${outcome}, the guard ${guard}`);
-        }
-        expect(wrong).to.deep.equal([]);
+      // The session's connection, closed even when the session never opened.
+      after(() => pglite?.end());
+
+      describe("against a read-only PGlite session", () => {
+        itAgreesWithTheOracle("postgres", oracle, PGLITE_DIFFERENCES);
+
+        it(`should answer as listed the ${PGLITE_DIFFERENCES.length} case(s) where PGlite's Postgres differs from the server leg's`, () => {
+          const wrong: string[] = [];
+          for (const difference of PGLITE_DIFFERENCES) {
+            const c = cases.find((c) => c.sql === difference.sql);
+            const outcome = c && oracle.outcomes.get(c);
+            if (outcome !== difference.outcome)
+              wrong.push(`${difference.sql}: the session says ${outcome ?? "nothing (not in the table, or not sent)"}`);
+          }
+          expect(wrong).to.deep.equal([]);
+        });
       });
 
-      it("should run every write the guard refuses where only a standby, or the guard by design, refuses it", () => {
-        const wrong: string[] = [];
-        for (const [c, outcome] of outcomes) {
-          if (!c.standbyRefuses && !c.guardRefuses) continue;
-          if (outcome !== "read") wrong.push(`${describeCase(c)}: the session says ${outcome}, so the exclusion is wrong`);
-        }
-        expect(wrong).to.deep.equal([]);
+      describe("through a replica runner of a SharedReplicationDataSource on PGlite", () => {
+        let dataSource: SharedReplicationDataSource;
+
+        before(async () => {
+          dataSource = new SharedReplicationDataSource({ type: "postgres", entities: [] } as DataSourceOptions, {
+            replicas: 1,
+            engine: "pglite",
+          });
+          await dataSource.initialize();
+          for (const sql of SERVER_SCHEMA.postgres) await dataSource.query(sql);
+        });
+
+        after(() => dataSource?.destroy());
+
+        it("should refuse every write with ReplicaWriteError before it reaches PGlite", async () => {
+          const before = await dataSource.query(SCHEMA_STATE);
+          expect(await writesNotRefused(dataSource, cases)).to.deep.equal([]);
+          expect(await dataSource.query(SCHEMA_STATE)).to.deep.equal(before);
+        });
+
+        it("should run every read, failing one only where the read-only PGlite session failed it too, or as listed", async () => {
+          const wrong = PGLITE_ENGINE_LIMITS.filter((limit) => !cases.some((c) => c.sql === limit.sql && c.expected === "read")).map(
+            (limit) => `${limit.sql}: listed as a limit, but not a read of the table`,
+          );
+          for (const c of cases.filter((c) => c.expected === "read")) {
+            const error = await readThroughReplica(dataSource, c, true);
+            // What the oracle's DISCARD ALL ends and a transaction does not: the next case must not see it.
+            for (const sql of SESSION_RESET) await dataSource.query(sql);
+            const limit = PGLITE_ENGINE_LIMITS.find((limit) => limit.sql === c.sql);
+            const outcome = oracle.outcomes.get(c);
+            if (limit) {
+              if (!(error instanceof Error) || error instanceof ReplicaWriteError || !limit.error.test(error.message))
+                wrong.push(`${describeCase(c)}: ${String(error ?? "ran")}, not as listed: ${limit.error}`);
+            } else if (error !== undefined && (error instanceof ReplicaWriteError || !outcome?.startsWith("error"))) {
+              wrong.push(`${describeCase(c)}: ${String(error)}; the session says ${outcome ?? "nothing (not sent)"}`);
+            }
+          }
+          expect(wrong).to.deep.equal([]);
+        });
       });
     });
   }
 });
+
+/** The oracle's three checks, the same on a server and on PGlite. */
+function itAgreesWithTheOracle(family: SessionFamily, oracle: Oracle, differences: readonly OracleDifference[] = []): void {
+  // Listed differences of the session's Postgres are checked on their own.
+  const answered = () => [...oracle.outcomes].filter(([c]) => !differences.some((difference) => difference.sql === c.sql));
+
+  it("should run the oracle in a session that refuses writes", async () => {
+    expect(await oracle.isReadOnly()).to.equal(true);
+    expect(oracle.outcomes.size).to.be.at.least(oracle.cases.length - 20);
+  });
+
+  it("should agree with the guard, and the table, on every case the session answers as a standby would", () => {
+    const wrong: string[] = [];
+    for (const [c, outcome] of answered()) {
+      if (c.standbyRefuses || c.guardRefuses) continue;
+      const guard = guardVerdict(c.sql, family);
+      if (outcome !== c.expected || guard !== outcome) wrong.push(`${describeCase(c)}: the session says ${outcome}, the guard ${guard}`);
+    }
+    expect(wrong).to.deep.equal([]);
+  });
+
+  it("should run every write the guard refuses where only a standby, or the guard by design, refuses it", () => {
+    const wrong: string[] = [];
+    for (const [c, outcome] of answered()) {
+      if (!c.standbyRefuses && !c.guardRefuses) continue;
+      if (outcome !== "read") wrong.push(`${describeCase(c)}: the session says ${outcome}, so the exclusion is wrong`);
+    }
+    expect(wrong).to.deep.equal([]);
+  });
+}
+
+/** The write cases a fresh replica runner of `dataSource` did not refuse with ReplicaWriteError, or let reach the engine. */
+async function writesNotRefused(dataSource: SharedReplicationDataSource, cases: readonly GuardCase[]): Promise<string[]> {
+  const wrong: string[] = [];
+  for (const c of cases.filter((c) => c.expected === "write")) {
+    const replica = dataSource.createQueryRunner("slave");
+    try {
+      const { queries } = await dataSource.queryLog.capture(async () => {
+        const error = await replica.query(c.sql, c.parameters as unknown[] | undefined).then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+        if (!(error instanceof ReplicaWriteError)) wrong.push(`${describeCase(c)}: ${String(error ?? "ran")}`);
+      });
+      if (queries.length > 0) wrong.push(`${describeCase(c)}: reached the engine`);
+    } finally {
+      await replica.release();
+    }
+  }
+  return wrong;
+}
+
+/**
+ * Runs read case `c` through a fresh replica runner of `dataSource`, after the statements `before`
+ * it, and returns what it failed with. `asTheOracle`: inside a transaction where the oracle runs
+ * it in one, and failing with the statements before it; otherwise those may fail.
+ */
+async function readThroughReplica(dataSource: SharedReplicationDataSource, c: GuardCase, asTheOracle: boolean): Promise<unknown> {
+  const replica = dataSource.createQueryRunner("slave");
+  try {
+    if (asTheOracle && c.inTransaction) await replica.query("BEGIN");
+    for (const sql of c.before ?? []) await replica.query(sql).catch((error: unknown) => (asTheOracle ? Promise.reject(error) : undefined));
+    return await replica.query(c.sql, c.parameters as unknown[] | undefined).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+  } catch (error) {
+    return error;
+  } finally {
+    // Ends what a BEGIN of the case (or before it) opened; fails harmlessly where nothing is open.
+    await replica.query("ROLLBACK").catch(() => undefined);
+    await replica.release();
+  }
+}
+
+/**
+ * A PGlite instance as the oracle's connection, sending what `pg` would: a string without
+ * parameters in the simple query protocol (every statement of it), one with parameters alone.
+ */
+function pgliteConnection(pglite: PGlite): Connection {
+  return {
+    query: async (sql, parameters) =>
+      parameters ? (await pglite.query(sql, [...parameters])).rows : (await pglite.exec(sql)).flatMap((result) => result.rows),
+    end: () => pglite.close(),
+  };
+}
+
+/** What the write cases would change in SERVER_SCHEMA.postgres: rows, relations, the sequence. */
+const SCHEMA_STATE = `SELECT (SELECT count(*) FROM item) AS items, (SELECT count(*) FROM note) AS notes, (SELECT is_called FROM seq) AS seq,
+  (SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relnamespace = 'public'::regnamespace) AS relations`;
 
 /** The tables the cases read, for the in-memory engines (SQLite syntax, which every family's DataSource runs here). */
 const IN_MEMORY_SCHEMA = [
@@ -200,21 +386,6 @@ const SERVER_SCHEMA: Readonly<Record<"postgres" | "mariadb", readonly string[]>>
     "CREATE PROCEDURE read_items() SELECT * FROM item",
   ],
 };
-
-/** What the server did with a case: ran it, refused it as a write, or failed it for another reason. */
-type Outcome = "read" | "write" | `error: ${string}`;
-
-/** A plain connection of `pg` or `mysql2` (never the library's): the oracle's own. */
-interface Connection {
-  query(sql: string, parameters?: readonly unknown[]): Promise<unknown[]>;
-  end(): Promise<void>;
-}
-
-interface DriverError {
-  readonly code?: string;
-  readonly errno?: number;
-  readonly message?: string;
-}
 
 // pg ships no types (and @types/pg is not installed): described by what the oracle uses.
 interface PgClient {
@@ -268,76 +439,5 @@ async function dropScratchDatabase(server: "postgres" | "mariadb", database: str
     for (const name of [database, "test_tokenizer_never_created"]) await admin.query(`DROP DATABASE IF EXISTS ${name}`);
   } finally {
     await admin.end();
-  }
-}
-
-/**
- * A session of the server that refuses writes as a replica's would: Postgres with
- * `default_transaction_read_only = on`, MariaDB with `SET SESSION TRANSACTION READ ONLY`. Before
- * each case the session is reset (Postgres' DISCARD ALL; a new MariaDB session), so no case sees
- * another's state.
- */
-class ReadOnlySession {
-  private constructor(
-    private readonly server: "postgres" | "mariadb",
-    private readonly database: string,
-    private connection: Connection,
-  ) {}
-
-  static async open(server: "postgres" | "mariadb", database: string): Promise<ReadOnlySession> {
-    const session = new ReadOnlySession(server, database, await connect(server, database));
-    await session.reset([]);
-    return session;
-  }
-
-  async isReadOnly(): Promise<boolean> {
-    const sql = this.server === "postgres" ? "SELECT current_setting('transaction_read_only') AS on" : "SELECT @@tx_read_only AS `on`";
-    const [row] = (await this.connection.query(sql)) as { on: string | number }[];
-    return row!.on === "on" || Number(row!.on) === 1;
-  }
-
-  /** Runs `c` as the replica would get it, in a session reset for it. */
-  async run(c: GuardCase): Promise<Outcome> {
-    try {
-      await this.reset(c.setUp ?? []);
-      if (c.inTransaction) await this.connection.query(this.server === "postgres" ? "BEGIN" : "START TRANSACTION");
-      for (const sql of c.before ?? []) await this.connection.query(sql);
-    } catch (error) {
-      return `error: the statements before it failed: ${(error as DriverError).message}`;
-    }
-    let outcome: Outcome;
-    try {
-      await this.connection.query(c.sql, c.parameters);
-      outcome = "read";
-    } catch (error) {
-      const { code, errno, message } = error as DriverError;
-      const readOnly = this.server === "postgres" ? code === "25006" : errno === 1792;
-      outcome = readOnly ? "write" : `error: ${code ?? errno} ${message}`;
-    }
-    return outcome;
-  }
-
-  /** A session as the last case left it no more: then `setUp`, then read-only. */
-  private async reset(setUp: readonly string[]): Promise<void> {
-    const connection = this.connection;
-    await connection.query("ROLLBACK").catch(() => undefined);
-    if (this.server === "postgres") {
-      await connection.query("DISCARD ALL");
-      // A temporary table of the session's own, which a read-only session may still write.
-      await connection.query("CREATE TEMP TABLE scratch (id int)");
-      for (const sql of setUp) await connection.query(sql);
-      await connection.query("SET default_transaction_read_only = on");
-    } else {
-      // A fresh session: user variables, temporary tables, prepared statements and locks are gone.
-      await connection.end();
-      this.connection = await connect(this.server, this.database);
-      await this.connection.query("CREATE TEMPORARY TABLE scratch (id int)");
-      for (const sql of setUp) await this.connection.query(sql);
-      await this.connection.query("SET SESSION TRANSACTION READ ONLY");
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.connection.end();
   }
 }

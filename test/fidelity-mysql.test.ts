@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { QueryFailedError, type EntityTarget, type ObjectLiteral, type ReplicationMode } from "typeorm";
-import { InvalidColumnValueError, SharedReplicationDataSource } from "../src";
+import { InvalidColumnValueError, SharedReplicationDataSource, UnsupportedSqlError } from "../src";
 import { MyProduct, MyStock, Size, mysqlAppOptions } from "./fixtures/mysql-app-entities";
 import { rejectionOf } from "./support/capture-error";
 
@@ -140,6 +140,16 @@ describe("production fidelity: MySQL column values", () => {
         { expires: "2024-12-31", pickupAt: "10:30:15.7", season: 24 },
         { expires: "2024-12-31", pickupAt: "10:30:16", season: 2024 },
       );
+    });
+  });
+  describe("raw SQL written for production", () => {
+    it("should name MySQL syntax the engine cannot run, and leave Postgres syntax to fail as it does on MySQL", async () => {
+      const mysqlOnly = await rejectionOf(dataSource.query("INSERT IGNORE INTO my_product (name) VALUES ('a')"));
+      expect(mysqlOnly).to.be.instanceOf(UnsupportedSqlError);
+      expect(mysqlOnly).to.include({ construct: "INSERT IGNORE" });
+      // MySQL has no ILIKE either: the engine's own syntax error, as production's.
+      const postgresOnly = await rejectionOf(dataSource.query("SELECT * FROM my_product WHERE name ILIKE 'a%'"));
+      expect(postgresOnly).to.be.an("error").and.not.to.be.instanceOf(UnsupportedSqlError);
     });
   });
 });

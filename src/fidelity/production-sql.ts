@@ -15,6 +15,8 @@ interface Construct {
   readonly matches: (code: Code) => boolean;
   readonly name: string;
   readonly advice: string;
+  /** The production dialect whose syntax it is; both when left out. In the other, production rejects it too. */
+  readonly only?: ProductionDialect;
 }
 
 const PORTABLE = "Use the query builder or find options, which generate SQL for the test engine, or write portable SQL.";
@@ -47,16 +49,23 @@ const CONSTRUCTS: readonly Construct[] = [
           (text === "::" && code.kinds[i + 1] === "word") || (text === ":" && code.texts[i + 1] === ":" && code.kinds[i + 2] === "word"),
       ),
     name: "a Postgres cast (::type)",
+    only: "postgres",
     advice: `Use CAST(value AS type). ${PORTABLE}`,
   },
   {
     matches: (code) => hasWords(code, ["ILIKE"]),
     name: "ILIKE",
+    only: "postgres",
     advice: `Use TypeORM's ILike() operator, or LOWER(column) LIKE LOWER(:value).`,
   },
-  { matches: (code) => hasWords(code, ["SIMILAR", "TO"]), name: "SIMILAR TO", advice: PORTABLE },
-  { matches: (code) => hasWords(code, ["DISTINCT", "ON"]), name: "DISTINCT ON", advice: PORTABLE },
-  { matches: (code) => wordBefore(code, ["ARRAY"], (i) => code.texts[i] === "["), name: "an ARRAY[…] constructor", advice: PORTABLE },
+  { matches: (code) => hasWords(code, ["SIMILAR", "TO"]), name: "SIMILAR TO", only: "postgres", advice: PORTABLE },
+  { matches: (code) => hasWords(code, ["DISTINCT", "ON"]), name: "DISTINCT ON", only: "postgres", advice: PORTABLE },
+  {
+    matches: (code) => wordBefore(code, ["ARRAY"], (i) => code.texts[i] === "["),
+    name: "an ARRAY[…] constructor",
+    only: "postgres",
+    advice: PORTABLE,
+  },
   {
     matches: (code) =>
       code.texts.some(
@@ -69,20 +78,28 @@ const CONSTRUCTS: readonly Construct[] = [
   {
     matches: (code) => code.operators.some((run) => JSON_OPERATORS.some((op) => run.includes(op))),
     name: "a Postgres jsonb/array operator",
+    only: "postgres",
     advice: PORTABLE,
   },
   {
     matches: (code) => code.texts.some((text, i) => ["~", "~*", "!~", "!~*"].includes(text) && code.kinds[i + 1] === "string"),
     name: "a Postgres regular expression match",
+    only: "postgres",
     advice: PORTABLE,
   },
   { matches: (code) => wordBefore(code, ["INTERVAL"], (i) => code.kinds[i] === "string"), name: "an INTERVAL literal", advice: PORTABLE },
   {
     matches: (code) => hasWords(code, ["ON", "DUPLICATE", "KEY", "UPDATE"]),
     name: "ON DUPLICATE KEY UPDATE",
+    only: "mysql",
     advice: `Use repository.upsert() or orUpdate(). ${PORTABLE}`,
   },
-  { matches: (code) => hasWords(code, ["INSERT", "IGNORE"], 0), name: "INSERT IGNORE", advice: `Use orIgnore(). ${PORTABLE}` },
+  {
+    matches: (code) => hasWords(code, ["INSERT", "IGNORE"], 0),
+    name: "INSERT IGNORE",
+    only: "mysql",
+    advice: `Use orIgnore(). ${PORTABLE}`,
+  },
   {
     matches: (code) =>
       hasWords(code, ["SET", "TRANSACTION"], 0) ||
@@ -102,6 +119,7 @@ const CONSTRUCTS: readonly Construct[] = [
       hasWords(code, ["STRAIGHT_JOIN"]) ||
       wordBefore(code, ["USE", "FORCE", "IGNORE"], (i) => code.kinds[i] === "word" && code.texts[i] === "INDEX"),
     name: "MySQL-only select syntax",
+    only: "mysql",
     advice: PORTABLE,
   },
 ];
@@ -148,6 +166,8 @@ export function explainEngineError(error: unknown, sql: string, dialect: Product
   if (!ENGINE_REJECTED.test(message)) return error;
   const code = codeOf(sql, dialect);
   const construct = CONSTRUCTS.find((candidate) => candidate.matches(code));
+  // Another dialect's syntax: production rejects it as well, and the engine's syntax error says so.
+  if (construct?.only !== undefined && construct.only !== dialect) return error;
   if (construct) return new UnsupportedSqlError(sql, construct.name, construct.advice, error);
   const missing = NO_SUCH_FUNCTION.exec(message);
   if (missing) {

@@ -100,10 +100,10 @@ export class PgliteInstancePool {
       const withSchema = schemaFile(directory);
       const schemaSnapshot = withSchema && (await readSnapshot(withSchema));
       if (schemaSnapshot) {
-        return pooled(await this.pglite.create({ loadDataDir: schemaSnapshot.data, extensions }), schemaSnapshot.schema, false);
+        return pooled(await this.pglite.create({ dataDirectory: schemaSnapshot.data, extensions }), schemaSnapshot.schema, false);
       }
       const cluster = await readSnapshot(base(directory));
-      if (cluster) return pooled(await this.pglite.create({ loadDataDir: cluster.data, extensions }), undefined, true);
+      if (cluster) return pooled(await this.pglite.create({ dataDirectory: cluster.data, extensions }), undefined, true);
     }
     const instance = await this.pglite.create({ extensions });
     if (directory !== undefined) await this.writeSnapshot(instance, base(directory), undefined);
@@ -126,6 +126,10 @@ export class PgliteInstancePool {
   }
 
   private async writeSnapshot(instance: PgliteInstance, file: string, schema: SnapshotSchema | undefined): Promise<void> {
+    // The data directory is dumped as it is on disk while Postgres runs: the run that loads it
+    // recovers from the last checkpoint, replaying all WAL written since (initdb's, the schema's).
+    // A checkpoint first leaves nothing to replay: only the start time depends on it.
+    await instance.query("CHECKPOINT").catch(() => undefined);
     const data = Buffer.from(await (await instance.dumpDataDir("none")).arrayBuffer());
     await mkdir(path.dirname(file), { recursive: true });
     // Written aside and renamed: a run reading it meanwhile (another worker) sees all of it or nothing.
@@ -136,7 +140,7 @@ export class PgliteInstancePool {
   }
 }
 
-async function readSnapshot(file: string): Promise<{ data: Blob; schema: SnapshotSchema | undefined } | undefined> {
+async function readSnapshot(file: string): Promise<{ data: Uint8Array; schema: SnapshotSchema | undefined } | undefined> {
   try {
     const data = await readFile(file);
     const schema = await readFile(`${file}.json`, "utf8").then(
@@ -146,7 +150,7 @@ async function readSnapshot(file: string): Promise<{ data: Blob; schema: Snapsho
     // Marks it used, for pruning.
     const now = new Date();
     await utimes(file, now, now).catch(() => undefined);
-    return { data: new Blob([data]), schema };
+    return { data, schema };
   } catch {
     return undefined;
   }

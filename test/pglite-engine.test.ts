@@ -311,6 +311,44 @@ if (testCombination.postgres === "pglite") {
       }
     });
 
+    it("should show a DataSource its own schema only, not what a DataSource of other entities left in the process's database", async () => {
+      // What a new cluster's namespaces are, to compare with after the database was emptied.
+      const namespaces = `SELECT nspname, nspowner::regrole::text AS owner, nspacl::text AS acl, obj_description(oid, 'pg_namespace') AS comment
+        FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%temp\\_%' ORDER BY nspname`;
+      const tablesOf = async (dataSource: SharedReplicationDataSource) =>
+        ((await dataSource.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")) as { tablename: string }[]).map(
+          (row) => row.tablename,
+        );
+      const ledger = new SharedReplicationDataSource(postgresApp({ entities: [Ledger] }), { engine: "pglite" });
+      await ledger.initialize();
+      expect(await tablesOf(ledger)).to.deep.equal(["pglite_ledger"]);
+      await ledger.destroy();
+      const blog = new SharedReplicationDataSource(postgresApp({ entities: [Author, Post] }), { engine: "pglite" });
+      await blog.initialize();
+      try {
+        expect(await tablesOf(blog)).to.deep.equal(["author", "post"]);
+        // citext and hstore went with the Ledger's schema; public is as a new cluster has it.
+        expect(await blog.query("SELECT extname FROM pg_extension ORDER BY 1")).to.deep.equal([{ extname: "plpgsql" }]);
+        expect(await blog.query(namespaces)).to.deep.include({
+          nspname: "public",
+          owner: "pg_database_owner",
+          acl: "{pg_database_owner=UC/pg_database_owner,=U/pg_database_owner}",
+          comment: "standard public schema",
+        });
+      } finally {
+        await blog.destroy();
+      }
+      // The same entities again: the schema is still there, and is not created anew.
+      const again = new SharedReplicationDataSource(postgresApp({ entities: [Author, Post] }), { engine: "pglite" });
+      const { queries: created } = await again.queryLog.capture(() => again.initialize());
+      try {
+        expect(created.filter((entry) => /^CREATE TABLE/i.test(entry.sql))).to.deep.equal([]);
+        expect(await tablesOf(again)).to.deep.equal(["author", "post"]);
+      } finally {
+        await again.destroy();
+      }
+    });
+
     it('should run raw-SQL Postgres migrations (schema: "migrations"), loading pg_trgm because they use it', async () => {
       const dataSource = new SharedReplicationDataSource(postgresApp({ entities: [], migrations: [CreateCities1700000000000] }), {
         engine: "pglite",

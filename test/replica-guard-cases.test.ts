@@ -223,13 +223,6 @@ describe("replica guard cases", () => {
             engine: "pglite",
           });
           await dataSource.initialize();
-          // The process's PGlite databases are lent again to later DataSources, and earlier ones left their
-          // schemas (an Item entity's "item" table): this one's objects replace them for as long as it lives
-          // (the drops, like everything it does, are rolled back on destroy).
-          await dataSource.query(
-            `DROP TABLE IF EXISTS item, "user", note CASCADE; DROP SEQUENCE IF EXISTS seq; DROP TYPE IF EXISTS mood CASCADE; ` +
-              "DROP SCHEMA IF EXISTS app CASCADE; DROP PROCEDURE IF EXISTS insert_item(int), read_nothing()",
-          );
           for (const sql of SERVER_SCHEMA.postgres) await dataSource.query(sql);
         });
 

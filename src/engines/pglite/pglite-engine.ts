@@ -182,8 +182,10 @@ export class PgliteEngine implements Engine {
     const pristine = lease.pristine;
     lease.pristine = false;
     lease.snapshotSchema = undefined;
+    lease.holds = undefined;
     await create();
     lease.createdSchemas.add(key);
+    lease.holds = fingerprint?.hash;
     if (!pristine || !fingerprint || this.cacheDirectory === undefined) return;
     const created = { hash: fingerprint.hash, strategy: schema.strategy };
     await processPool(this.pglite).saveSchemaSnapshot(lease, created, this.cacheDirectory);

@@ -22,6 +22,11 @@ export interface PooledPglite {
   snapshotSchema: SnapshotSchema | undefined;
   /** Started from an empty cluster and nothing created in it yet: its first schema can be kept as a snapshot. */
   pristine: boolean;
+  /**
+   * The hash of the schema its user schemas hold (the fingerprint of the entities and migrations
+   * that created it, or of the snapshot it started from); `undefined` when not known.
+   */
+  holds: string | undefined;
 }
 
 /** What a DataSource needs from the PGlite it is lent. */
@@ -54,15 +59,27 @@ export class PgliteInstancePool {
 
   constructor(private readonly pglite: PglitePackage) {}
 
-  /** A database for `needs`: an idle one of this process when one fits, else a new one, from a snapshot when there is one. */
+  /**
+   * A database for `needs`: an idle one of this process when one fits, else a new one, from a
+   * snapshot when there is one. An idle database holding another schema (a DataSource of other
+   * entities or migrations used it) is emptied first: production's database holds the
+   * application's schema only, so the tables of another never show.
+   */
   async acquire(needs: PgliteNeeds): Promise<PooledPglite> {
     const fits = this.idle.filter((pooled) => !pooled.instance.closed && covers(pooled, needs.extensions));
-    const chosen = fits.find((pooled) => needs.schemaHash !== undefined && pooled.snapshotSchema?.hash === needs.schemaHash) ?? fits[0];
-    if (chosen) {
-      this.idle.splice(this.idle.indexOf(chosen), 1);
-      return chosen;
+    const holdsIt = (pooled: PooledPglite) => !pooled.pristine && needs.schemaHash !== undefined && pooled.holds === needs.schemaHash;
+    const chosen = fits.find(holdsIt) ?? fits.find((pooled) => pooled.pristine) ?? fits[0];
+    if (!chosen) return this.start(needs);
+    this.idle.splice(this.idle.indexOf(chosen), 1);
+    if (!chosen.pristine && !holdsIt(chosen)) {
+      try {
+        await emptied(chosen);
+      } catch (error) {
+        await chosen.instance.close().catch(() => undefined);
+        throw error;
+      }
     }
-    return this.start(needs);
+    return chosen;
   }
 
   /** Takes the database back once its DataSource closed: what its session left open is ended. */
@@ -94,6 +111,7 @@ export class PgliteInstancePool {
       createdSchemas: new Set(),
       snapshotSchema,
       pristine,
+      holds: snapshotSchema?.hash,
     });
     const directory = needs.cacheDirectory;
     if (directory !== undefined) {
@@ -138,6 +156,26 @@ export class PgliteInstancePool {
     if (schema) await writeFile(`${file}.json`, JSON.stringify(schema));
     await rename(partial, file);
   }
+}
+
+/**
+ * Drops every schema but the system's, and creates `public` again as a new cluster has it (owner,
+ * privileges, comment): what the database held goes, extensions installed in those schemas with it.
+ */
+async function emptied(pooled: PooledPglite): Promise<void> {
+  await pooled.instance.exec(`
+    DO $typeorm_shared$ DECLARE name text; BEGIN
+      FOR name IN SELECT nspname FROM pg_namespace
+        WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND nspname NOT LIKE 'pg\\_%temp\\_%'
+      LOOP EXECUTE format('DROP SCHEMA %I CASCADE', name); END LOOP;
+    END $typeorm_shared$;
+    CREATE SCHEMA public AUTHORIZATION pg_database_owner;
+    GRANT USAGE ON SCHEMA public TO PUBLIC;
+    COMMENT ON SCHEMA public IS 'standard public schema';
+  `);
+  pooled.createdSchemas.clear();
+  pooled.snapshotSchema = undefined;
+  pooled.holds = undefined;
 }
 
 async function readSnapshot(file: string): Promise<{ data: Uint8Array; schema: SnapshotSchema | undefined } | undefined> {

@@ -17,6 +17,7 @@ export type PgliteExtension = object;
 export interface PgliteInstance {
   readonly closed: boolean;
   query(sql: string): Promise<{ rows: Record<string, unknown>[] }>;
+  exec(sql: string): Promise<unknown>;
   dumpDataDir(compression?: "none" | "gzip" | "auto"): Promise<Blob>;
   close(): Promise<void>;
 }

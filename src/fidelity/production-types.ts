@@ -1,3 +1,4 @@
+import { runningTypeOrmLine } from "../typeorm/typeorm-line";
 import type { ColumnCodec, ColumnRef } from "./column-codec";
 import { BigintCodec } from "./codecs/bigint-codec";
 import { BooleanCodec } from "./codecs/boolean-codec";
@@ -166,8 +167,11 @@ const POSTGRES_TYPES: Record<string, ProductionType> = {
   timestamp: timestamp("typeorm"),
   "timestamp without time zone": timestamp("typeorm"),
   "timestamp with time zone": timestamp("typeorm"),
-  // TypeORM hands `timestamptz` values to the server unconverted, unlike its long spelling.
-  timestamptz: timestamp("server-utc"),
+  // TypeORM 0.3 hands `timestamptz` values to the server unconverted, unlike its long spelling; 1.x converts both.
+  timestamptz: {
+    storage: "datetime",
+    codec: (f) => timestamp(runningTypeOrmLine().convertsTimestamptz ? "typeorm" : "server-utc").codec(f),
+  },
   interval: { storage: "text", codec: (f) => new IntervalCodec(f.ref) },
   enum: enumType(),
   uuid: { storage: "varchar", collation: "NOCASE", arrayElement: true, codec: (f) => new UuidCodec(f.ref) },

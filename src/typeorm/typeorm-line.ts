@@ -37,6 +37,11 @@ export interface TypeOrmLine {
   hasLockMode(mode: LockMode): boolean;
   /** Whether the running TypeORM has and applies the DataSource option `isolationLevel` (1.x). */
   readonly appliesDataSourceIsolationLevel: boolean;
+  /**
+   * Whether the running TypeORM's Postgres driver turns a `timestamptz` column's value into a
+   * `Date` before sending it (1.x), as it does for `timestamp with time zone`; 0.3 sends it as given.
+   */
+  readonly convertsTimestamptz: boolean;
 }
 
 /** The lock modes of `setLock()` and find options' `lock` on either line. */
@@ -80,6 +85,7 @@ export function typeOrmLineOf(version: string): TypeOrmLine {
     hasDriver: (type) => !missing.drivers.includes(type),
     hasLockMode: (mode) => !missing.lockModes.includes(mode),
     appliesDataSourceIsolationLevel: name === "1.x",
+    convertsTimestamptz: name === "1.x",
   };
 }
 

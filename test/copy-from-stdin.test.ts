@@ -19,15 +19,17 @@ describe("COPY … FROM STDIN on the PGlite engine", () => {
       "copy item (id, value) from stdin with (format csv)",
       "SELECT 1; COPY item FROM STDIN; SELECT 2",
     ]) {
-      const replaced = withoutCopyFromStdin(sql, false);
+      const replaced = withoutCopyFromStdin(sql, "query");
       expect(replaced, sql).to.match(
         /RAISE EXCEPTION USING ERRCODE = '57014', MESSAGE = 'COPY from stdin failed: No source stream defined'/,
       );
       expect(replaced, sql).not.to.match(/\bCOPY\s+item/i);
     }
-    expect(withoutCopyFromStdin("SELECT 1; COPY item FROM STDIN; SELECT 2", false)).to.match(/^SELECT 1; DO .*; SELECT 2$/);
+    expect(withoutCopyFromStdin("SELECT 1; COPY item FROM STDIN; SELECT 2", "query")).to.match(/^SELECT 1; DO .*; SELECT 2$/);
     // A data stream (pg-copy-streams) a server would take: PGlite cannot, and the error says what to do.
-    expect(withoutCopyFromStdin("COPY item FROM STDIN", true)).to.match(/ERRCODE = '0A000'.*Postgres server engine/);
+    expect(withoutCopyFromStdin("COPY item FROM STDIN", "copy stream")).to.match(/ERRCODE = '0A000'.*Postgres server engine/);
+    // A cursor, which on a server makes pg throw outside any promise: an error that says so instead.
+    expect(withoutCopyFromStdin("COPY item FROM STDIN", "cursor")).to.match(/ERRCODE = '0A000'.*ends the process/);
     for (const sql of [
       "COPY item TO STDOUT",
       "COPY (SELECT * FROM stdin) TO STDOUT",
@@ -35,7 +37,7 @@ describe("COPY … FROM STDIN on the PGlite engine", () => {
       "/* COPY item FROM STDIN */ SELECT 1",
       "INSERT INTO item (value) SELECT 1 FROM stdin",
     ]) {
-      expect(withoutCopyFromStdin(sql, false), sql).to.equal(undefined);
+      expect(withoutCopyFromStdin(sql, "query"), sql).to.equal(undefined);
     }
   });
 
@@ -73,6 +75,27 @@ describe("COPY … FROM STDIN on the PGlite engine", () => {
       // The test's own write is still there, and the connection still answers.
       expect(await dataSource.getRepository(Item).count()).to.equal(1);
     });
+
+    if (!process.env.TEST_SERVER) {
+      // On a server, pg throws a TypeError from its socket handler for this, and the process exits.
+      it("should fail one sent through stream() with an error that says what a server would do, and go on", async () => {
+        await dataSource.getRepository(Item).insert({ value: 3 });
+        const runner = dataSource.createQueryRunner();
+        try {
+          const stream = await runner.stream("COPY item FROM STDIN");
+          const error = await new Promise<unknown>((resolve) => {
+            stream.on("error", resolve);
+            stream.on("end", () => resolve(undefined));
+            stream.resume();
+          });
+          expect((error as { code?: string }).code).to.equal("0A000");
+          expect((error as Error).message).to.contain("ends the process");
+        } finally {
+          await runner.release();
+        }
+        expect(await dataSource.getRepository(Item).count()).to.equal(1);
+      });
+    }
 
     it("should abort the application's transaction it failed in, as any failed statement does", async () => {
       const inside = await rejectionOf(

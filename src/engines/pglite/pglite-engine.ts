@@ -14,12 +14,13 @@ import { loadPglitePackage, type PglitePackage } from "./pglite-package";
 import { schemaFingerprint, type SchemaFingerprint } from "./schema-fingerprint";
 import { unrefPgliteTimers } from "./unref-pglite-timers";
 import { adoptPooledConnection } from "../adopt-pooled-connection";
-import { withoutCopyFromStdin } from "./copy-from-stdin";
+import { guardCopyFromStdin, type StatementConnection } from "./copy-from-stdin";
 
-type PgClientClass = new (config?: Record<string, unknown>) => { query(...args: unknown[]): unknown };
+type PgClientClass = new (config?: Record<string, unknown>) => object;
 
 interface PgModule {
   Client: PgClientClass;
+  Query: abstract new (...args: never[]) => unknown;
   Pool: new (config?: Record<string, unknown>) => object;
 }
 
@@ -222,20 +223,9 @@ export class PgliteEngine implements Engine {
     };
     class PgliteClient extends pg.Client {
       constructor(config: Record<string, unknown> = {}) {
-        super({ ...config, connection: connection() });
-      }
-
-      // Every statement `pg` sends to PGlite, from TypeORM or straight from the client (pg-copy-streams).
-      override query(...args: unknown[]): unknown {
-        const [query] = args;
-        if (typeof query === "string") {
-          args[0] = withoutCopyFromStdin(query, false) ?? query;
-        } else if (typeof query === "object" && query !== null && typeof (query as { text?: unknown }).text === "string") {
-          const statement = query as { text: string; submit?: unknown };
-          const replaced = withoutCopyFromStdin(statement.text, typeof statement.submit === "function");
-          if (replaced !== undefined) statement.text = replaced;
-        }
-        return super.query(...args);
+        const pglite = connection();
+        super({ ...config, connection: pglite });
+        guardCopyFromStdin(pglite as unknown as StatementConnection, () => (this as { activeQuery?: unknown }).activeQuery, pg.Query);
       }
     }
     class PglitePool extends pg.Pool {

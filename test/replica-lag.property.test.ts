@@ -2,7 +2,8 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { createTestDataSource } from "../ormconfig.test";
 import { TestIsolation, type SharedQueryRunner, type SharedReplicationDataSource } from "../src";
-import { testCombination } from "./support/test-combination";
+import { PGLITE_START_TIMEOUT } from "./support/fidelity-engines";
+import { LAG_ENGINES } from "./support/lag-engines";
 import { Item } from "./fixtures/item-entity";
 
 /**
@@ -98,46 +99,48 @@ function sorted(rows: Rows): number[] {
   return [...rows.values()].sort((a, b) => a - b);
 }
 
-describe("replica lag: random flows against a model", () => {
-  let dataSource: SharedReplicationDataSource;
-  let isolation: TestIsolation;
+for (const { name, engine } of LAG_ENGINES)
+  describe(`${name}: replica lag: random flows against a model`, function () {
+    this.timeout(PGLITE_START_TIMEOUT);
+    let dataSource: SharedReplicationDataSource;
+    let isolation: TestIsolation;
 
-  before(async () => {
-    dataSource = createTestDataSource({ engine: testCombination.engine, replicaLag: "manual", replicas: REPLICAS }, { entities: [Item] });
-    isolation = new TestIsolation(dataSource);
-    await isolation.beginGroup();
-  });
-  after(() => isolation.endGroup());
+    before(async () => {
+      dataSource = createTestDataSource({ engine, replicaLag: "manual", replicas: REPLICAS }, { entities: [Item] });
+      isolation = new TestIsolation(dataSource);
+      await isolation.beginGroup();
+    });
+    after(() => isolation.endGroup());
 
-  it("should show each replica the master's committed prefix as of its last sync, and nothing after the test", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40 }), async (commands) => {
-        const testId = await isolation.beginTest();
-        const model = new Model();
-        const runner = dataSource.createQueryRunner("master");
-        let nextValue = 1;
-        try {
-          for (const step of commands) await run(step, runner, model, () => nextValue++);
-          while (model.depth > 0) {
-            await runner.rollbackTransaction();
-            model.end(false);
+    it("should show each replica the master's committed prefix as of its last sync, and nothing after the test", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40 }), async (commands) => {
+          const testId = await isolation.beginTest();
+          const model = new Model();
+          const runner = dataSource.createQueryRunner("master");
+          let nextValue = 1;
+          try {
+            for (const step of commands) await run(step, runner, model, () => nextValue++);
+            while (model.depth > 0) {
+              await runner.rollbackTransaction();
+              model.end(false);
+            }
+          } finally {
+            await runner.release();
+            await isolation.endTest(testId);
           }
-        } finally {
-          await runner.release();
-          await isolation.endTest(testId);
-        }
-        // The test's end puts every replica back at the group's (empty) state.
-        await isolation.beginTest();
-        try {
-          for (let i = 0; i < REPLICAS; i++) expect(await readReplica(dataSource, i)).to.deep.equal([]);
-        } finally {
-          await isolation.endTest();
-        }
-      }),
-      { numRuns: 300 },
-    );
+          // The test's end puts every replica back at the group's (empty) state.
+          await isolation.beginTest();
+          try {
+            for (let i = 0; i < REPLICAS; i++) expect(await readReplica(dataSource, i)).to.deep.equal([]);
+          } finally {
+            await isolation.endTest();
+          }
+        }),
+        { numRuns: 300 },
+      );
+    });
   });
-});
 
 async function run(step: Command, runner: SharedQueryRunner, model: Model, nextValue: () => number): Promise<void> {
   const ids = [...model.current.keys()].sort((a, b) => a - b);

@@ -29,6 +29,7 @@ import { ReplicaLagUnavailableError } from "../errors/replica-lag-unavailable-er
 import { ReplicaLagError } from "../errors/replica-lag-error";
 import { InvalidReplicaIndexError } from "../errors/invalid-replica-index-error";
 import { DataSourceNotInitializedError } from "../errors/data-source-not-initialized-error";
+import { dropLagCopies } from "../testing/lag-scope";
 
 interface DriverSurface {
   isReplicated: boolean;
@@ -79,9 +80,7 @@ export class SharedReplicationDataSource extends DataSource {
   constructor(options: DataSourceOptions, settings: SharedReplicationSettings = {}) {
     const resolved = resolveSettings(options, settings);
     const primary = resolved.shareConnectionWith && internalsOf(resolved.shareConnectionWith);
-    const engine = primary
-      ? primary.engine
-      : resolveEngine(resolved.engine, options, { laggingReplicas: resolved.replicaLag.kind !== "none" });
+    const engine = primary ? primary.engine : resolveEngine(resolved.engine, options);
     if (resolved.replicaLag.kind !== "none" && !engine.laggingReplicas) throw new ReplicaLagUnavailableError(engine.name);
     super(innerOptions(engine, options));
     const sequences = primary?.sequences ?? new SequenceCounters();
@@ -91,7 +90,9 @@ export class SharedReplicationDataSource extends DataSource {
     this.readMode = resolved.defaultMode;
     this.schemaStrategy = resolved.schema;
     const lagging =
-      engine.laggingReplicas && resolved.replicas > 0 ? new LaggingReplicas(resolved.replicas, resolved.replicaLag) : undefined;
+      engine.laggingReplicas && resolved.replicas > 0
+        ? new LaggingReplicas(resolved.replicas, resolved.replicaLag, engine.laggingReplicas)
+        : undefined;
     this.lagging = lagging;
 
     const driver = checkedDriver(this.driver);
@@ -199,7 +200,7 @@ export class SharedReplicationDataSource extends DataSource {
       if (ownSchemaOnce) await ownSchemaOnce({ dataSource: this, tables, strategy: this.schemaStrategy }, create);
       else await createSchemaOnce(databaseKey, tables, create);
       if (internals.engine.persistent) internals.connection.beginSession(internals.createHarnessRunner());
-      if (this.lagging) await connection.outsideDeferredFrames(() => this.prepareReplicaCopies(this.lagging!));
+      if (this.lagging) await this.prepareReplicaCopies(this.lagging);
       // A test group that was running when the DataSource was destroyed goes on isolating.
       internals.connection.resume();
     } catch (error) {
@@ -217,31 +218,47 @@ export class SharedReplicationDataSource extends DataSource {
    * running keeps its isolation if the DataSource is initialized again.
    */
   override async destroy(): Promise<void> {
-    if (this.isInitialized) await internalsOf(this)!.executor.closeRunners();
+    if (this.isInitialized) {
+      const internals = internalsOf(this)!;
+      await internals.executor.closeRunners();
+      // Copies a truncating lifecycle committed to a persistent database go with the DataSource.
+      try {
+        await dropLagCopies(internals, internals.createHarnessRunner());
+      } finally {
+        await super.destroy();
+      }
+      return;
+    }
     await super.destroy();
   }
 
   /**
    * The replicas' databases are attached once per connection, outside any transaction (SQLite
    * refuses ATTACH inside one); with lag asked for, their copies are built right away, committed.
+   * Postgres engines attach nothing: their copies are schemas, built in the session transaction.
    */
   private async prepareReplicaCopies(lagging: LaggingReplicas): Promise<void> {
-    const internals = internalsOf(this)!;
-    if (internals.connection.hasOpenFrames) {
+    const connection = internalsOf(this)!.connection;
+    const attach = lagging.attachStatements();
+    const blocked = attach.length > 0 ? connection.hasOpenFrames : connection.hasOpenTransactionsBesidesSession;
+    if (blocked) {
       if (lagging.lag.kind !== "none") {
         throw new ReplicaLagError(
           "open-transaction",
-          "replicaLag needs the replicas' databases attached when the DataSource connects, which SQLite refuses inside a transaction, " +
+          "replicaLag builds the replicas' copies when the DataSource connects, outside every test's transaction, " +
             "and this DataSource joined a connection with one open. Initialize it before the test group begins.",
         );
       }
-      return;
+      if (attach.length > 0) return;
     }
-    await this.withLag(async (execution) => {
-      for (const sql of lagging.attachStatements()) await execution.write(sql);
-      lagging.connectionOpened();
-      if (lagging.lag.kind !== "none") await lagging.build(execution);
-    });
+    const prepare = () =>
+      this.withLag(async (execution) => {
+        for (const sql of attach) await execution.write(sql);
+        lagging.connectionOpened();
+        if (lagging.lag.kind !== "none") await lagging.build(execution);
+      });
+    if (attach.length > 0) await connection.outsideDeferredFrames(prepare);
+    else await prepare();
   }
 
   /**
@@ -279,7 +296,7 @@ export class SharedReplicationDataSource extends DataSource {
    * @throws InvalidSettingsError for a value `replicaLag` does not accept.
    * @throws ReplicaLagError outside a test or group, or while an application transaction is open
    *   when lag is switched on.
-   * @throws ReplicaLagUnavailableError on a server engine.
+   * @throws ReplicaLagUnavailableError on a MySQL or MariaDB server engine.
    *
    * @example
    * ```ts

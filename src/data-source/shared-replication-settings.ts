@@ -73,7 +73,8 @@ export interface SharedReplicationSettings {
    * `"manual"` (replicas show the master's commits once `syncReplicas()` carries them over), or
    * `{ syncIntervalMs }` (each replica catches up on its own interval). Tests and groups start
    * with replicas in sync; `setReplicaLag()` changes it for one test or group. Needs replicas, and
-   * an in-memory engine. The default value is `"none"`.
+   * an engine whose replicas can hold copies: the in-memory SQLite engines, PGlite, or a Postgres
+   * server (not MySQL or MariaDB). The default value is `"none"`.
    */
   readonly replicaLag?: ReplicaLag;
 }

@@ -2,6 +2,7 @@ import type { DataSource, DataSourceOptions, Driver, QueryRunner } from "typeorm
 import type { PhysicalConnection } from "../connection/shared-connection";
 import type { TransactionDialect } from "../connection/transaction-dialect";
 import type { ApplicationOptions } from "../data-source/option-classification";
+import type { LagDialectName } from "../replication/lag/lagging-replicas";
 
 /** A schema a persistent engine is asked to create, committed, outside every test transaction. */
 export interface SchemaCreation {
@@ -40,10 +41,11 @@ export interface Engine {
    */
   readonly abortsTransactionOnError?: boolean;
   /**
-   * True when replicas can hold data of their own on the one connection (attached in-memory
-   * SQLite databases), which lag mode needs. The default value is `false`.
+   * How replicas hold data of their own on the one connection, which lag mode needs: attached
+   * in-memory SQLite databases (`"sqlite"`), or schemas of the Postgres database (`"postgres"`).
+   * The default value is `undefined`: lag mode is unavailable.
    */
-  readonly laggingReplicas?: boolean;
+  readonly laggingReplicas?: LagDialectName;
   /** Identifies the database, for once-per-process schema creation of persistent engines. */
   readonly databaseKey?: string;
   /**

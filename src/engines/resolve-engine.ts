@@ -18,17 +18,13 @@ const engines: Record<Exclude<EngineName, "pglite">, () => Engine> = {
   sqljs: () => new SqljsEngine(),
 };
 
-/** What the DataSource needs of an engine it did not name: the default skips engines without it. */
-export interface EngineNeeds {
-  /** Replica lag (`replicaLag` other than `"none"`): only the in-memory SQLite engines hold replicas' copies. */
-  readonly laggingReplicas?: boolean;
-}
-
-export function resolveEngine(name: unknown, options: DataSourceOptions, needs: EngineNeeds = {}): Engine {
-  if (name === undefined) {
-    const pglite = needs.laggingReplicas ? undefined : () => createPgliteEngine("pglite", options);
-    return defaultEngine(options, (inMemory) => engines[inMemory](), pglite);
-  }
+export function resolveEngine(name: unknown, options: DataSourceOptions): Engine {
+  if (name === undefined)
+    return defaultEngine(
+      options,
+      (inMemory) => engines[inMemory](),
+      () => createPgliteEngine("pglite", options),
+    );
   if (isPgliteEngineSettings(name)) return createPgliteEngine(name, options);
   if (isServerEngineSettings(name)) return createServerEngine(name, options);
   if (typeof name !== "string" || !Object.prototype.hasOwnProperty.call(engines, name)) {

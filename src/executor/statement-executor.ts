@@ -534,13 +534,14 @@ export class StatementExecutor {
         const control = this.controlStatement(runner);
         if (options.write && this.connection.hasDeferredFrames) await this.connection.openDeferredFrames(control);
         if (options.endsSavepoints) for (const release of this.connection.releaseRetained()) await control(release);
-        if (this.context.statementSavepoints && kind === "data" && this.connection.needsStatementSavepoint(runner)) {
-          return await this.runUnderSavepoint(runner, sql, parameters, structured, internal, started);
-        }
+        const savepoint = this.context.statementSavepoints && kind === "data" && this.connection.needsStatementSavepoint(runner);
+        const execute = savepoint
+          ? () => this.runUnderSavepoint(runner, sql, parameters, structured, internal, started, options === READ)
+          : () => this.run(runner, sql, parameters, structured, kind, internal, started, options === READ);
         if (options.write && kind === "data" && !internal && this.connection.capturesForLaggingReplicas) {
-          return await this.runCommitting(runner, sql, parameters, structured, kind, started);
+          return await this.runCommitting(runner, sql, execute);
         }
-        return await this.run(runner, sql, parameters, structured, kind, internal, started, options === READ);
+        return await execute();
       } finally {
         if (lease) this.connection.lock.release(lease);
       }
@@ -587,6 +588,7 @@ export class StatementExecutor {
     structured: boolean | undefined,
     internal: boolean,
     started: number,
+    read: boolean,
   ): Promise<any> {
     const control = this.controlStatement(runner);
     const { frame, statements } = this.connection.pushFrame(runner, "statement");
@@ -597,7 +599,7 @@ export class StatementExecutor {
       throw error;
     }
     try {
-      const result = await this.run(runner, sql, parameters, structured, "data", internal, started);
+      const result = await this.run(runner, sql, parameters, structured, "data", internal, started, read);
       this.connection.closeFrame(frame, "committed");
       return result;
     } catch (error) {
@@ -615,21 +617,14 @@ export class StatementExecutor {
    * A write while replicas lag: outside any application transaction it commits at once, as
    * production autocommits it, and the replicas may be given it.
    */
-  private async runCommitting(
-    runner: ExecutorRunner,
-    sql: string,
-    parameters: unknown[] | undefined,
-    structured: boolean | undefined,
-    kind: StatementKind,
-    started: number,
-  ): Promise<any> {
+  private async runCommitting(runner: ExecutorRunner, sql: string, execute: () => Promise<any>): Promise<any> {
     const lags = this.connection.laggingReplicas;
     const execution = this.lagExecution(runner);
     const alters = ALTER_TABLE.test(sql);
     if (alters) for (const lag of lags) await lag.beforeAlter(execution);
     let result: unknown;
     try {
-      result = await this.run(runner, sql, parameters, structured, kind, false, started);
+      result = await execute();
     } finally {
       // Failed or not, the capture is built again for what the table now is.
       if (alters) for (const lag of lags) await lag.schemaChanged(execution);
@@ -671,6 +666,7 @@ export class StatementExecutor {
         await this.run(runner, sql, undefined, false, "data", true, performance.now());
       },
       applicationDepth: () => this.connection.applicationDepth,
+      inTransaction: () => this.connection.hasOpenFrames || this.connection.hasDeferredFrames,
     };
   }
 

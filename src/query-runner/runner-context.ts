@@ -51,6 +51,6 @@ export interface RunnerContext {
   readonly statementError?: (error: unknown, sql: string, parameters: unknown[] | undefined) => unknown;
   /** Replaces the error a statement failed with (production fidelity: production-only SQL). */
   readonly translateError?: (error: unknown, sql: string) => unknown;
-  /** Replicas with data of their own, lagging until synced (in-memory engines with replicas). */
+  /** Replicas with data of their own, lagging until synced (engines with `laggingReplicas`, and replicas). */
   readonly lag?: LaggingReplicas;
 }

@@ -3,7 +3,7 @@ import { internalsOf, type DataSourceInternals } from "../data-source/data-sourc
 import { SharedReplicationError } from "../errors/shared-replication-error";
 import type { TestLifecycle } from "./test-lifecycle";
 import { TestScope } from "./test-scope";
-import { beginLagScope, commitForLaggingReplicas } from "./lag-scope";
+import { beginLagScope, commitForLaggingReplicas, dropLagCopies } from "./lag-scope";
 import type { LagSnapshot } from "../replication/lag/lagging-replicas";
 
 /** Options of {@link TruncatingTestLifecycle}. */
@@ -90,6 +90,7 @@ export class TruncatingTestLifecycle<TData = undefined> implements TestLifecycle
     if (this.initializedHere && this.dataSource.isInitialized) await this.dataSource.destroy();
     // What runs on the DataSource after the group is never committed again.
     else if (this.dataSource.isInitialized && this.internals.engine.persistent) {
+      await dropLagCopies(this.internals, this.internals.createHarnessRunner());
       this.internals.connection.beginSession(this.internals.createHarnessRunner());
     }
     this.initializedHere = false;
@@ -122,6 +123,8 @@ export class TruncatingTestLifecycle<TData = undefined> implements TestLifecycle
       const { statements, outcome } = connection.endSql(session, "rollback");
       for (const sql of statements) await runner.executeInternal(sql);
       connection.closeFrame(session, outcome);
+      // Lagging replicas' copies were built in it: rolled back, the next test builds them again, committed.
+      context.lag?.copiesLost();
     } finally {
       await runner.release();
     }

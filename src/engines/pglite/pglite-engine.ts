@@ -86,6 +86,7 @@ export class PgliteEngine implements Engine {
   readonly dialect = standardTransactionDialect;
   readonly persistent = true;
   readonly abortsTransactionOnError = true;
+  readonly laggingReplicas = "postgres";
   private readonly pglite: PglitePackage;
   private readonly pgliteBackedPg: PgModule;
   private readonly requestedExtensions: readonly string[];

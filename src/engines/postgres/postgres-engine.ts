@@ -49,6 +49,7 @@ export class PostgresEngine extends ServerEngine {
   readonly name = "postgres";
   readonly dialect = standardTransactionDialect;
   readonly abortsTransactionOnError = true;
+  readonly laggingReplicas = "postgres";
   private readonly pg: PgModule;
   private readonly guardedPg: PgModule;
 

@@ -11,15 +11,14 @@ import { IN_MEMORY_ENGINES, type InMemoryEngine } from "./in-memory-engines";
  * The engine used when the `engine` setting is not given. A Postgres application runs on PGlite
  * (real Postgres, in process) when `@electric-sql/pglite` is installed; otherwise, and for every
  * other application, on the first in-memory SQLite engine, in {@link IN_MEMORY_ENGINES} order,
- * that the running TypeORM supports and whose package is installed. `createPglite` is `undefined`
- * when the DataSource needs what PGlite cannot do (replica lag).
+ * that the running TypeORM supports and whose package is installed.
  */
 export function defaultEngine(
   options: DataSourceOptions,
   create: (name: InMemoryEngine["name"]) => Engine,
-  createPglite: (() => Engine) | undefined,
+  createPglite: () => Engine,
 ): Engine {
-  if (!createPglite || applicationFamily(options.type) !== "postgres") return defaultInMemoryEngine(create);
+  if (applicationFamily(options.type) !== "postgres") return defaultInMemoryEngine(create);
   let pgliteMissing: EngineNotInstalledError | undefined;
   try {
     return createPglite();

@@ -19,7 +19,7 @@ interface SqliteFamilyDriver {
 export abstract class SqliteFamilyEngine implements Engine {
   readonly name: InMemoryEngine["name"];
   readonly dialect = standardTransactionDialect;
-  readonly laggingReplicas = true;
+  readonly laggingReplicas = "sqlite";
   protected readonly driverPackage: unknown;
   readonly driverType: string;
 

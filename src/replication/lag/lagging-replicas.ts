@@ -1,35 +1,18 @@
 import { ReplicaLagError } from "../../errors/replica-lag-error";
-import { isTrivia, tokenize } from "../../sql/tokenizer";
+import type { CapturedTable, LagDialect, LagExecution, ReplicaNames } from "./lag-dialect";
+import { PostgresLagDialect } from "./postgres-lag-dialect";
 import type { ResolvedLag } from "./replica-lag";
-import { quoteIdentifier, replicaDefinition, type SchemaObject } from "./replica-schema";
-import { readsMasterData, replicaRead, type ReplicaNames } from "./replica-statement";
+import { SqliteLagDialect } from "./sqlite-lag-dialect";
 
-/** How the lag controller runs its statements: on the shared connection, in the caller's turn, logged as internal. */
-export interface LagExecution {
-  /** Runs a statement that reads, and returns its rows. */
-  read(sql: string, parameters?: unknown[]): Promise<Record<string, unknown>[]>;
-  /** Runs a statement that writes, inside the test harness's transactions (opened first if deferred). */
-  write(sql: string): Promise<void>;
-  /** How many application transactions (and savepoints) are open on the connection: their work is not committed. */
-  applicationDepth(): number;
-}
+export type { LagExecution } from "./lag-dialect";
+
+/** Where the replicas' copies live: attached SQLite databases, or schemas of the Postgres database. */
+export type LagDialectName = "sqlite" | "postgres";
 
 /** A replica read, routed: the statement the engine runs, and how many commits the replica is behind. */
 export interface RoutedRead {
   readonly sql: string;
   readonly commitsBehind: number;
-}
-
-/** A master table whose changes are captured: its log and the columns each log row holds. */
-interface CapturedTable {
-  readonly id: number;
-  readonly name: string;
-  /** The `CREATE TABLE` the capture was built for. */
-  readonly sql: string;
-  /** `["rowid"]`, or the primary key of a WITHOUT ROWID table. */
-  readonly key: readonly string[];
-  /** The stored columns (generated ones are computed again by the replica). */
-  readonly columns: readonly string[];
 }
 
 interface ReplicaState {
@@ -42,9 +25,9 @@ interface ReplicaState {
   syncedTick: number;
   /** Objects of the replica schema by `type:name`, with the master DDL each was built from. */
   objects: Map<string, string>;
-  /** `PRAGMA main.schema_version` when the replica's schema was last brought in line. */
-  schemaVersion: number;
-  /** Lower-cased names of the master's virtual tables, which the replica does not hold. */
+  /** The master's schema version (see {@link LagDialect.schemaVersion}) when the replica's schema was last brought in line. */
+  schemaVersion: string;
+  /** Names of the master's objects the replica cannot hold. */
   unreplicable: string[];
 }
 
@@ -60,8 +43,8 @@ interface LagState {
   replicas: ReplicaState[];
   /** Writes ran since the last commit point. */
   dirty: boolean;
-  /** `PRAGMA main.schema_version` when the capture was last brought in line. */
-  captureSchemaVersion: number;
+  /** The master's schema version when the capture was last brought in line. */
+  captureSchemaVersion: string;
   /**
    * Syncs made inside application transactions: their writes to the copies are part of those
    * transactions on the one connection, and a rollback takes them back. Each keeps the state from
@@ -77,20 +60,21 @@ export type LagSnapshot = { readonly state: LagState; readonly connection: numbe
 const ATOMIC = "typeorm_shared_lag";
 
 const CACHE_LIMIT = 512;
-const CAPTURE_TRIGGERS = ["write", "update", "delete"] as const;
+const UNKNOWN_VERSION = "";
 let instances = 0;
 
 /**
- * Replicas that fall behind the master until synced. Each replica is an attached in-memory
- * database holding a copy of the master's tables, built from the master's own DDL (foreign keys
- * left out: a replica applies rows, it does not cascade). Temporary triggers capture every row
- * the master writes into a log, in commit order, as the row's new image: a sync copies the
- * images of the commits it carries over, so generated values (`now()`, uuids, sequences) are the
- * master's, and costs what changed, not what the database holds. A commit is what production
- * commits: an application's outermost transaction ending in COMMIT, or a write outside any
- * application transaction (inside a test, the test's savepoint stands for the server). Replica
- * reads run on the connection with their tables pointed at the replica's schema, checked against
- * SQLite's compiled program, so a read either reaches the replica or fails, never the master.
+ * Replicas that fall behind the master until synced. Each replica holds a copy of the master's
+ * tables on the one connection (an attached SQLite database, or a Postgres schema; see
+ * {@link LagDialect}), foreign keys left out: a replica applies rows, it does not cascade.
+ * Triggers capture every row the master writes, in commit order, as the row's image: a sync
+ * copies the images of the commits it carries over, so generated values (`now()`, uuids,
+ * sequences) are the master's, and costs what changed, not what the database holds. A commit is
+ * what production commits: an application's outermost transaction ending in COMMIT, or a write
+ * outside any application transaction (inside a test, the test's savepoint stands for the
+ * server). Replica reads run on the connection with their tables pointed at the replica's copy,
+ * checked against the engine's own plan, so a read either reaches the replica or fails, never
+ * the master.
  *
  * Everything lives in the test harness's transactions: a test's end rolls the copies back with the
  * master, and {@link LaggingReplicas.endScope} puts the controller's own state back to match.
@@ -104,13 +88,19 @@ export class LaggingReplicas {
   /** Counts connections: the replicas' databases and the capture live and die with one. */
   private connection = 0;
   private attached = false;
+  private readonly dialect: LagDialect;
 
   constructor(
     readonly replicaCount: number,
     lag: ResolvedLag,
+    dialect: LagDialectName = "sqlite",
   ) {
     const id = ++instances;
     this.prefix = `typeorm_shared_lag_${id}`;
+    this.dialect =
+      dialect === "postgres"
+        ? new PostgresLagDialect(this.prefix)
+        : new SqliteLagDialect(this.prefix, replicaCount, (index) => `${this.prefix}_replica_${index}`);
     this.state = {
       lag,
       built: false,
@@ -119,7 +109,7 @@ export class LaggingReplicas {
       commits: [],
       replicas: [],
       dirty: false,
-      captureSchemaVersion: -1,
+      captureSchemaVersion: UNKNOWN_VERSION,
       provisional: [],
     };
     for (let i = 0; i < replicaCount; i++) {
@@ -143,14 +133,9 @@ export class LaggingReplicas {
     return this.state.built;
   }
 
-  /** The schema replica `index` lives in. */
-  schemaOf(index: number): string {
-    return `${this.prefix}_replica_${index}`;
-  }
-
-  /** The statements that attach the replicas' databases: run once per connection, outside any transaction. */
+  /** The statements that give a connection the replicas' storage: run once per connection, outside any transaction. */
   attachStatements(): string[] {
-    return Array.from({ length: this.replicaCount }, (_, i) => `ATTACH DATABASE ':memory:' AS ${quoteIdentifier(this.schemaOf(i))}`);
+    return this.dialect.attachStatements();
   }
 
   /** The replicas' databases were attached to a new connection. */
@@ -160,8 +145,17 @@ export class LaggingReplicas {
 
   /** The connection closed, and with it the copies and the capture; the lag setting stays. */
   connectionClosed(): void {
-    this.connection++;
+    this.copiesLost();
     this.attached = false;
+  }
+
+  /**
+   * The copies and the capture are gone: the connection closed, or the session transaction of a
+   * persistent engine they were built in ended. The lag setting stays, and the next scope builds
+   * them again.
+   */
+  copiesLost(): void {
+    this.connection++;
     this.state = {
       ...this.state,
       built: false,
@@ -169,7 +163,7 @@ export class LaggingReplicas {
       commits: [],
       replicas: [],
       dirty: false,
-      captureSchemaVersion: -1,
+      captureSchemaVersion: UNKNOWN_VERSION,
       provisional: [],
     };
     for (let i = 0; i < this.replicaCount; i++) this.learnNames(i);
@@ -180,6 +174,16 @@ export class LaggingReplicas {
    * `exec` may be left out while the copies do not exist (nothing to sync).
    */
   async beginScope(exec: LagExecution | undefined): Promise<LagSnapshot> {
+    if (this.needsCopies) {
+      if (!exec)
+        throw new Error("beginScope: the lag in force needs the replicas' copies, so the scope needs the connection to build them");
+      // Saved before: a scope that rolls back takes the copies built in it away.
+      const before = { state: cloneState(this.state), connection: this.connection };
+      await this.build(exec, "a test's start");
+      this.scopes++;
+      this.startIntervals();
+      return before;
+    }
     if (this.state.built) {
       if (!exec) throw new Error("beginScope: the replicas' copies exist, so the scope needs the connection to sync them");
       await this.syncAll(exec);
@@ -187,6 +191,22 @@ export class LaggingReplicas {
     this.scopes++;
     this.startIntervals();
     return { state: cloneState(this.state), connection: this.connection };
+  }
+
+  /** True when the lag in force needs copies that do not exist (see {@link copiesLost}), and the connection can hold them. */
+  get needsCopies(): boolean {
+    return !this.state.built && this.state.lag.kind !== "none" && this.attached;
+  }
+
+  /**
+   * Drops the copies and the capture from the database: on a persistent engine, where they were
+   * built outside the session transaction (a truncating lifecycle), so nothing of them outlives
+   * the tests that used them.
+   */
+  async dropCopies(exec: LagExecution): Promise<void> {
+    if (!this.state.built) return;
+    await this.dialect.dropCopies(exec);
+    this.copiesLost();
   }
 
   /**
@@ -226,17 +246,22 @@ export class LaggingReplicas {
    */
   private async atomically(exec: LagExecution, fn: () => Promise<void>): Promise<void> {
     const before = cloneState(this.state);
-    await exec.write(`SAVEPOINT ${ATOMIC}`);
+    // Outside every transaction (a truncating lifecycle on Postgres), a transaction of its own.
+    const own = this.dialect.savepointsNeedTransaction && !exec.inTransaction();
+    await exec.write(own ? "BEGIN" : `SAVEPOINT ${ATOMIC}`);
     try {
       await fn();
     } catch (error) {
       this.state = before;
       for (let i = 0; i < this.replicaCount; i++) this.learnNames(i);
-      await exec.write(`ROLLBACK TO ${ATOMIC}`);
-      await exec.write(`RELEASE ${ATOMIC}`);
+      if (own) await exec.write("ROLLBACK");
+      else {
+        await exec.write(`ROLLBACK TO ${ATOMIC}`);
+        await exec.write(`RELEASE ${ATOMIC}`);
+      }
       throw error;
     }
-    await exec.write(`RELEASE ${ATOMIC}`);
+    await exec.write(own ? "COMMIT" : `RELEASE ${ATOMIC}`);
   }
 
   /**
@@ -256,12 +281,7 @@ export class LaggingReplicas {
   }
 
   private async buildCopies(exec: LagExecution, where: string): Promise<void> {
-    const clock = quoteIdentifier(`${this.prefix}_clock`);
-    await exec.write(`CREATE TEMP TABLE ${clock} (seq INTEGER NOT NULL)`);
-    await exec.write(`INSERT INTO ${clock} VALUES (0)`);
-    // No constraint a trigger's INSERT could hit: an outer statement's conflict clause (an upsert's,
-    // OR ROLLBACK) would apply to it too.
-    await exec.write(`CREATE TEMP TABLE ${quoteIdentifier(`${this.prefix}_touched`)} (seq INTEGER PRIMARY KEY, tbl INTEGER NOT NULL)`);
+    await this.dialect.createLog(exec);
     this.state.built = true;
     this.state.replicas = Array.from({ length: this.replicaCount }, () => ({
       appliedCommits: 0,
@@ -269,7 +289,7 @@ export class LaggingReplicas {
       origin: Date.now(),
       syncedTick: Date.now(),
       objects: new Map(),
-      schemaVersion: -1,
+      schemaVersion: UNKNOWN_VERSION,
       unreplicable: [],
     }));
     await this.syncAll(exec, where);
@@ -289,8 +309,7 @@ export class LaggingReplicas {
   async commitPoint(exec: LagExecution): Promise<void> {
     if (!this.state.built || !this.state.dirty) return;
     this.state.dirty = false;
-    const rows = await exec.read(`SELECT seq FROM ${quoteIdentifier(`${this.prefix}_clock`)}`);
-    const seq = Number(rows[0]?.seq ?? 0);
+    const seq = await this.dialect.lastSeq(exec);
     const commits = this.state.commits;
     if (seq > (commits[commits.length - 1]?.seq ?? 0)) commits.push({ seq, at: Date.now() });
   }
@@ -322,17 +341,8 @@ export class LaggingReplicas {
   }
 
   private async routeUncached(exec: LagExecution, index: number, sql: string, parameters: unknown[] | undefined): Promise<string> {
-    const read = replicaRead(sql, this.schemaOf(index), this.names[index]!);
-    if ("refused" in read) throw this.unreplicated(index, sql, `It reads ${read.refused}.`);
-    const program = await exec.read(`EXPLAIN ${read.sql}`, parameters);
-    if (readsMasterData(program)) {
-      throw this.unreplicated(
-        index,
-        sql,
-        "It reads a table the replica does not hold: one created since the replica's last sync (call syncReplicas()), " +
-          "or one the library could not point at the replica (read it through the master).",
-      );
-    }
+    const read = await this.dialect.routeRead(exec, index, sql, parameters, this.names[index]!);
+    if ("refused" in read) throw this.unreplicated(index, sql, read.refused);
     return read.sql;
   }
 
@@ -423,7 +433,7 @@ export class LaggingReplicas {
     for (const [index, target] of targets) await this.syncTo(exec, index, target, "a rollback of the transaction a sync ran in");
   }
 
-  private async applyCommits(exec: LagExecution, index: number, target: number, where: string, schemaVersion: number): Promise<void> {
+  private async applyCommits(exec: LagExecution, index: number, target: number, where: string, schemaVersion: string): Promise<void> {
     const replica = this.state.replicas[index]!;
     if (schemaVersion !== this.state.captureSchemaVersion) await this.alignCapture(exec, schemaVersion);
     if (schemaVersion !== replica.schemaVersion) {
@@ -434,47 +444,16 @@ export class LaggingReplicas {
     if (target <= replica.appliedCommits) return;
     const lo = replica.appliedSeq;
     const hi = this.state.commits[target - 1]!.seq;
-    const touched = await exec.read(
-      `SELECT DISTINCT tbl FROM temp.${quoteIdentifier(`${this.prefix}_touched`)} WHERE seq > ${lo} AND seq <= ${hi}`,
-    );
-    const ids = new Set(touched.map((row) => Number(row.tbl)));
+    const ids = await this.dialect.touchedTables(exec, lo, hi);
     for (const table of this.state.captured.values()) {
-      if (ids.has(table.id) && replica.objects.has(`table:${table.name}`)) await this.apply(exec, index, table, lo, hi);
+      if (ids.has(table.id) && replica.objects.has(`table:${table.name}`)) await this.dialect.apply(exec, index, table, lo, hi);
     }
     replica.appliedCommits = target;
     replica.appliedSeq = hi;
   }
 
-  private async apply(exec: LagExecution, index: number, table: CapturedTable, lo: number, hi: number): Promise<void> {
-    const target = `${quoteIdentifier(this.schemaOf(index))}.${quoteIdentifier(table.name)}`;
-    const log = `temp.${quoteIdentifier(this.logName(table))}`;
-    const keys = table.key.map((_, i) => `k${i}`);
-    const keyTarget = table.key[0] === "rowid" ? "rowid" : `(${table.key.map(quoteIdentifier).join(", ")})`;
-    const range = (alias: string) => `${alias}.seq > ${lo} AND ${alias}.seq <= ${hi}`;
-    await exec.write(`DELETE FROM ${target} WHERE ${keyTarget} IN (SELECT ${keys.join(", ")} FROM ${log} AS l WHERE ${range("l")})`);
-    const rowid = table.key[0] === "rowid" ? ["rowid"] : [];
-    const columns = [...rowid, ...table.columns].map((column) => (column === "rowid" ? column : quoteIdentifier(column)));
-    const values = [...(rowid.length ? ["l.k0"] : []), ...table.columns.map((_, i) => `l.c${i}`)];
-    const sameKey = keys.map((key) => `m.${key} = l.${key}`).join(" AND ");
-    await exec.write(
-      `INSERT INTO ${target} (${columns.join(", ")}) SELECT ${values.join(", ")} FROM ${log} AS l ` +
-        `WHERE ${range("l")} AND l.op = 'W' AND l.seq = (SELECT max(m.seq) FROM ${log} AS m WHERE ${sameKey} AND ${range("m")})`,
-    );
-  }
-
-  private async masterSchemaVersion(exec: LagExecution): Promise<number> {
-    const rows = await exec.read("PRAGMA main.schema_version");
-    return Number(Object.values(rows[0] ?? {})[0] ?? 0);
-  }
-
-  private masterObjects(exec: LagExecution): Promise<SchemaObject[]> {
-    return exec.read(
-      "SELECT type, name, tbl_name AS tableName, sql FROM main.sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid",
-    ) as unknown as Promise<SchemaObject[]>;
-  }
-
-  private logName(table: CapturedTable): string {
-    return `${this.prefix}_log_${table.id}`;
+  private async masterSchemaVersion(exec: LagExecution): Promise<string> {
+    return this.dialect.schemaVersion(exec);
   }
 
   /**
@@ -482,36 +461,30 @@ export class LaggingReplicas {
    * dropped ones lose theirs, and triggers of captures that no longer are (a table altered or
    * replaced) are dropped.
    */
-  private async alignCapture(exec: LagExecution, schemaVersion: number): Promise<void> {
-    const tables = (await this.masterObjects(exec)).filter((object) => object.type === "table" && object.sql && !isVirtual(object.sql));
-    const triggers = await this.captureTriggers(exec);
+  private async alignCapture(exec: LagExecution, schemaVersion: string): Promise<void> {
+    const dialect = this.dialect;
+    const tables = (await dialect.masterObjects(exec)).filter((object) => object.type === "table" && object.sql && !object.unreplicable);
+    const triggers = await dialect.captureTriggers(exec);
     const present = new Set(tables.map((table) => table.name));
     for (const [name, table] of this.state.captured) {
       if (present.has(name)) continue;
-      await exec.write(`DROP TABLE IF EXISTS temp.${quoteIdentifier(this.logName(table))}`);
+      await dialect.dropCapture(exec, table);
       this.state.captured.delete(name);
     }
     for (const object of tables) {
       const known = this.state.captured.get(object.name);
-      if (known && known.sql === object.sql && CAPTURE_TRIGGERS.every((kind) => triggers.has(`${this.logName(known)}_${kind}`))) continue;
+      if (known && known.sql === object.sql && dialect.triggersOf(known).every((trigger) => triggers.has(trigger))) continue;
       if (known) {
-        await exec.write(`DROP TABLE IF EXISTS temp.${quoteIdentifier(this.logName(known))}`);
+        await dialect.dropCapture(exec, known);
         // The table was replaced: every replica copies it whole at its next sync.
         for (const replica of this.state.replicas) replica.objects.delete(`table:${object.name}`);
       }
-      await this.capture(exec, object);
+      const table = await dialect.capture(exec, object, ++this.state.nextTableId);
+      this.state.captured.set(object.name, table);
     }
-    const current = new Set(
-      [...this.state.captured.values()].flatMap((table) => CAPTURE_TRIGGERS.map((kind) => `${this.logName(table)}_${kind}`)),
-    );
-    for (const trigger of await this.captureTriggers(exec))
-      if (!current.has(trigger)) await exec.write(`DROP TRIGGER IF EXISTS temp.${quoteIdentifier(trigger)}`);
+    const current = new Set([...this.state.captured.values()].flatMap((table) => dialect.triggersOf(table)));
+    for (const trigger of await dialect.captureTriggers(exec)) if (!current.has(trigger)) await dialect.dropTrigger(exec, trigger);
     this.state.captureSchemaVersion = schemaVersion;
-  }
-
-  private async captureTriggers(exec: LagExecution): Promise<Set<string>> {
-    const rows = await exec.read(`SELECT name FROM temp.sqlite_master WHERE type = 'trigger'`);
-    return new Set(rows.map((row) => String(row.name)).filter((name) => name.startsWith(`${this.prefix}_log_`)));
   }
 
   /**
@@ -520,9 +493,9 @@ export class LaggingReplicas {
    * capture built again for the table's new shape right after (see {@link schemaChanged}).
    */
   async beforeAlter(exec: LagExecution): Promise<void> {
-    if (!this.state.built) return;
+    if (!this.state.built || !this.dialect.altersNeedTriggersDropped) return;
     await this.provisionally(exec, async () => {
-      for (const trigger of await this.captureTriggers(exec)) await exec.write(`DROP TRIGGER IF EXISTS temp.${quoteIdentifier(trigger)}`);
+      for (const trigger of await this.dialect.captureTriggers(exec)) await this.dialect.dropTrigger(exec, trigger);
     });
   }
 
@@ -543,57 +516,23 @@ export class LaggingReplicas {
     if (before) this.state.provisional.push({ depth, replica: undefined, target: 0, before });
   }
 
-  private async capture(exec: LagExecution, object: SchemaObject): Promise<void> {
-    const info = await exec.read(`PRAGMA main.table_xinfo(${quoteIdentifier(object.name)})`);
-    // hidden: 2 and 3 are generated columns, which the replica computes from the others.
-    const columns = info.filter((column) => Number(column.hidden ?? 0) === 0).map((column) => String(column.name));
-    const primaryKey = info
-      .filter((column) => Number(column.pk) > 0)
-      .sort((a, b) => Number(a.pk) - Number(b.pk))
-      .map((column) => String(column.name));
-    const key = isWithoutRowid(object.sql!) ? primaryKey : ["rowid"];
-    const table: CapturedTable = { id: ++this.state.nextTableId, name: object.name, sql: object.sql!, key, columns };
-    this.state.captured.set(object.name, table);
-    const log = quoteIdentifier(this.logName(table));
-    const keys = key.map((_, i) => `k${i}`);
-    await exec.write(
-      `CREATE TEMP TABLE ${log} (seq INTEGER PRIMARY KEY, op TEXT NOT NULL, ${[...keys, ...columns.map((_, i) => `c${i}`)].join(", ")})`,
-    );
-    await exec.write(`CREATE INDEX temp.${quoteIdentifier(`${this.logName(table)}_key`)} ON ${log} (${keys.join(", ")}, seq)`);
-    const clock = quoteIdentifier(`${this.prefix}_clock`);
-    const touched = quoteIdentifier(`${this.prefix}_touched`);
-    const tick = `UPDATE ${clock} SET seq = seq + 1;`;
-    const seq = `(SELECT seq FROM ${clock})`;
-    const keyOf = (row: "OLD" | "NEW") =>
-      key.map((column) => `${row}.${column === "rowid" ? "rowid" : quoteIdentifier(column)}`).join(", ");
-    const removed = `${tick} INSERT INTO ${log} (seq, op, ${keys.join(", ")}) VALUES (${seq}, 'D', ${keyOf("OLD")});`;
-    const written = `${tick} INSERT INTO ${log} VALUES (${seq}, 'W', ${keyOf("NEW")}, ${columns.map((column) => `NEW.${quoteIdentifier(column)}`).join(", ")});`;
-    const touch = `INSERT INTO ${touched} VALUES (${seq}, ${table.id});`;
-    const on = `ON main.${quoteIdentifier(object.name)}`;
-    const trigger = (suffix: string) => quoteIdentifier(`${this.logName(table)}_${suffix}`);
-    await exec.write(`CREATE TEMP TRIGGER ${trigger("write")} AFTER INSERT ${on} BEGIN ${written} ${touch} END`);
-    await exec.write(`CREATE TEMP TRIGGER ${trigger("update")} AFTER UPDATE ${on} BEGIN ${removed} ${written} ${touch} END`);
-    await exec.write(`CREATE TEMP TRIGGER ${trigger("delete")} AFTER DELETE ${on} BEGIN ${removed} ${touch} END`);
-  }
-
   /**
    * Brings replica `index`'s schema in line with the master's: objects the master dropped or
    * changed are dropped, new ones created, and new tables copied whole.
    *
    * @returns true if a table was copied (the replica then holds the master's latest commit).
    */
-  private async alignReplica(exec: LagExecution, index: number, schemaVersion: number, where: string): Promise<boolean> {
+  private async alignReplica(exec: LagExecution, index: number, schemaVersion: string, where: string): Promise<boolean> {
     const replica = this.state.replicas[index]!;
-    const schema = quoteIdentifier(this.schemaOf(index));
-    const objects = (await this.masterObjects(exec)).filter((object) => object.type !== "trigger" && object.sql);
+    const objects = (await this.dialect.masterObjects(exec)).filter((object) => object.sql);
     const wanted = new Map(objects.map((object) => [`${object.type}:${object.name}`, object]));
-    const virtual = new Set(objects.filter((object) => isVirtual(object.sql!)).map((object) => `table:${object.name}`));
+    const virtual = new Set(objects.filter((object) => object.unreplicable).map((object) => `${object.type}:${object.name}`));
     // Views first: they depend on tables.
     const stale = [...replica.objects].filter(([key, sql]) => wanted.get(key)?.sql !== sql);
     stale.sort(([a], [b]) => dropOrder(a) - dropOrder(b));
     for (const [key] of stale) {
       const [type, name] = splitKey(key);
-      await exec.write(`DROP ${type.toUpperCase()} IF EXISTS ${schema}.${quoteIdentifier(name)}`);
+      await this.dialect.dropReplicaObject(exec, index, type, name);
       replica.objects.delete(key);
       // Dropping a table drops its indexes.
       if (type === "table")
@@ -601,34 +540,21 @@ export class LaggingReplicas {
           if (wanted.get(other)?.tableName === name && other.startsWith("index:")) replica.objects.delete(other);
     }
     const missing = objects.filter(
-      (object) => !replica.objects.has(`${object.type}:${object.name}`) && !virtual.has(`table:${object.name}`),
+      (object) => !replica.objects.has(`${object.type}:${object.name}`) && !virtual.has(`${object.type}:${object.name}`),
     );
     const copies = missing.filter((object) => object.type === "table");
     if (copies.length > 0 && exec.applicationDepth() > 0) throw this.openTransaction(where);
     missing.sort((a, b) => createOrder(a.type) - createOrder(b.type));
     for (const object of missing) {
-      const definition = replicaDefinition(object, this.schemaOf(index));
-      if (!definition) continue;
-      // A table the master replaced under the same name is still there.
-      await exec.write(`DROP ${object.type.toUpperCase()} IF EXISTS ${schema}.${quoteIdentifier(object.name)}`);
-      await exec.write(definition);
+      if (!(await this.dialect.createReplicaObject(exec, index, object))) continue;
       replica.objects.set(`${object.type}:${object.name}`, object.sql!);
-      if (object.type === "table") await this.copyWhole(exec, index, object.name);
+      const table = object.type === "table" ? this.state.captured.get(object.name) : undefined;
+      if (table) await this.dialect.copyWhole(exec, index, table);
     }
     replica.schemaVersion = schemaVersion;
-    replica.unreplicable = [...virtual].map((key) => splitKey(key)[1].toLowerCase());
+    replica.unreplicable = [...virtual].map((key) => this.dialect.routeName(splitKey(key)[1]));
     this.learnNames(index);
     return copies.length > 0;
-  }
-
-  private async copyWhole(exec: LagExecution, index: number, name: string): Promise<void> {
-    const table = this.state.captured.get(name);
-    if (!table) return;
-    const target = `${quoteIdentifier(this.schemaOf(index))}.${quoteIdentifier(name)}`;
-    const rowid = table.key[0] === "rowid" ? ["rowid"] : [];
-    const columns = [...rowid, ...table.columns.map(quoteIdentifier)].join(", ");
-    await exec.write(`DELETE FROM ${target}`);
-    await exec.write(`INSERT INTO ${target} (${columns}) SELECT ${columns} FROM main.${quoteIdentifier(name)}`);
   }
 
   /**
@@ -638,7 +564,8 @@ export class LaggingReplicas {
   private learnNames(index: number): void {
     const replica = this.state.replicas[index];
     const replicated = new Set<string>();
-    for (const key of replica?.objects.keys() ?? []) if (!key.startsWith("index:")) replicated.add(splitKey(key)[1].toLowerCase());
+    for (const key of replica?.objects.keys() ?? [])
+      if (!key.startsWith("index:")) replicated.add(this.dialect.routeName(splitKey(key)[1]));
     const unreplicable = new Set(replica?.unreplicable ?? []);
     const known = this.names[index]!;
     if (sameSet(known.replicated, replicated) && sameSet(known.unreplicable, unreplicable)) return;
@@ -674,19 +601,4 @@ function dropOrder(key: string): number {
 
 function createOrder(type: string): number {
   return type === "table" ? 0 : type === "index" ? 1 : 2;
-}
-
-function isVirtual(sql: string): boolean {
-  return /^\s*CREATE\s+VIRTUAL\b/i.test(sql);
-}
-
-function isWithoutRowid(sql: string): boolean {
-  const words = tokenize(sql, "sqlite")
-    .filter((token) => !isTrivia(token.kind))
-    .map((token) => sql.slice(token.start, token.end).toUpperCase());
-  const close = words.lastIndexOf(")");
-  return words
-    .slice(close + 1)
-    .join(" ")
-    .includes("WITHOUT ROWID");
 }

@@ -18,46 +18,63 @@ const FROM_CLAUSE_ENDS = new Set([
   "SET",
 ]);
 
-/** What a read names that a replica's schema may hold: tables and views of the master's `main` schema. */
-export interface ReplicaNames {
-  /** Lower-cased names of the tables and views the replica holds. */
-  readonly replicated: ReadonlySet<string>;
-  /** Lower-cased names of objects of `main` the replica cannot hold (virtual tables): a read of one is refused. */
-  readonly unreplicable: ReadonlySet<string>;
-}
-
-/** A read rewritten for a replica schema, or why it cannot be. */
+/** A read rewritten for a replica, or why it cannot be. */
 export type ReplicaRead = { readonly sql: string } | { readonly refused: string };
 
+/** Why a read is refused when the engine's plan shows it reaching the master's data. */
+export const UNHELD_TABLE =
+  "It reads a table the replica does not hold: one created since the replica's last sync (call syncReplicas()), " +
+  "or one the library could not point at the replica (read it through the master).";
+
+/** Where a read's tables go on a replica: the dialect's naming of the replica's copies. */
+export interface ReplicaPlacement {
+  /** The SQL family of the statement. */
+  readonly dialect: "sqlite" | "postgres";
+  /** A table or view named without a schema: the text to put before it, why it is refused, or `undefined` to leave it. */
+  unqualified(name: string): { readonly prefix: string } | { readonly refused: string } | undefined;
+  /** A name `schema.name`: the text to put in place of `schema`, or `undefined` to leave it. */
+  qualified(schema: string, name: string): string | undefined;
+}
+
 /**
- * `sql` (SQLite, as the engine runs it) reading from the attached replica schema `schema` instead
- * of `main`: every table or view the statement reads from (after FROM, JOIN, a comma of a FROM
- * list, or SQLite's `IN table`) and every `main.` qualifier is pointed at the replica. Names a
- * `WITH` clause defines are left alone. The caller checks the compiled program (see
- * {@link ReplicaProgramCheck}), so a reference this misses is an error, never a silent read of the
- * master.
+ * `sql` (as the engine runs it) reading from a replica's copies instead of the master's tables:
+ * every table or view the statement reads from (after FROM, JOIN, a comma of a FROM list, SQLite's
+ * `IN table`, Postgres's `TABLE t`) and every schema-qualified name is pointed at the replica, as
+ * `placement` says. Names a `WITH` clause defines are left alone. The caller checks the engine's
+ * plan, so a reference this misses is an error, never a silent read of the master.
  */
-export function replicaRead(sql: string, schema: string, names: ReplicaNames): ReplicaRead {
-  const tokens = tokenize(sql, "sqlite").filter((token) => !isTrivia(token.kind));
+export function replicaRead(sql: string, placement: ReplicaPlacement): ReplicaRead {
+  const postgres = placement.dialect === "postgres";
+  const tokens = tokenize(sql, placement.dialect).filter((token) => !isTrivia(token.kind));
   const text = (token: SqlToken | undefined) => (token ? sql.slice(token.start, token.end) : "");
   const word = (token: SqlToken | undefined) => (token?.kind === "word" ? text(token).toUpperCase() : "");
-  const name = (token: SqlToken) => (token.kind === "quoted-identifier" ? unquoteIdentifier(text(token)) : text(token)).toLowerCase();
+  // Postgres folds unquoted names to lower case and keeps quoted ones; SQLite compares without case.
+  const name = (token: SqlToken) =>
+    token.kind === "quoted-identifier"
+      ? postgres
+        ? unquoteIdentifier(text(token))
+        : unquoteIdentifier(text(token)).toLowerCase()
+      : text(token).toLowerCase();
   const isName = (token: SqlToken | undefined) => token?.kind === "word" || token?.kind === "quoted-identifier";
-  const quotedSchema = `"${schema.split('"').join('""')}"`;
   const cteNames = commonTableExpressionNames(tokens, text, word, name);
   const edits: SqlEdit[] = [];
   // Paren depths at which a FROM clause is open: a comma at that depth starts another table.
   const fromDepths: number[] = [];
+  // Paren depths at which a SELECT began: a FROM elsewhere (`extract(year FROM d)`) names no table.
+  const selectDepths: number[] = [];
   let depth = 0;
 
-  const tableAt = (index: number): string | undefined => {
+  const tableAt = (at: number): string | undefined => {
+    let index = at;
+    while (postgres && (word(tokens[index]) === "ONLY" || word(tokens[index]) === "LATERAL")) index++;
     const token = tokens[index];
     if (!isName(token) || text(tokens[index + 1]) === "(") return undefined;
-    if (text(tokens[index + 1]) === ".") return undefined; // qualified: handled by the `main.` rule
+    if (text(tokens[index + 1]) === ".") return undefined; // qualified: handled where the schema is met
     const table = name(token!);
     if (cteNames.has(table)) return undefined;
-    if (names.unreplicable.has(table)) return `the virtual table ${text(token)}, which replicas in lag mode do not hold`;
-    if (names.replicated.has(table)) edits.push({ start: token!.start, end: token!.start, text: `${quotedSchema}.` });
+    const placed = placement.unqualified(table);
+    if (placed && "refused" in placed) return placed.refused;
+    if (placed) edits.push({ start: token!.start, end: token!.start, text: placed.prefix });
     return undefined;
   };
 
@@ -68,20 +85,35 @@ export function replicaRead(sql: string, schema: string, names: ReplicaNames): R
     else if (value === ")") {
       depth--;
       while (fromDepths.length > 0 && fromDepths[fromDepths.length - 1]! > depth) fromDepths.pop();
-    } else if (value === ";") fromDepths.length = 0;
+      while (selectDepths.length > 0 && selectDepths[selectDepths.length - 1]! > depth) selectDepths.pop();
+    } else if (value === ";") fromDepths.length = selectDepths.length = 0;
     const keyword = word(token);
     let refused: string | undefined;
-    if (keyword === "FROM" || keyword === "JOIN") {
+    if (keyword === "SELECT" && selectDepths[selectDepths.length - 1] !== depth) selectDepths.push(depth);
+    if ((keyword === "FROM" && selectDepths[selectDepths.length - 1] === depth) || keyword === "JOIN") {
       if (keyword === "FROM" && fromDepths[fromDepths.length - 1] !== depth) fromDepths.push(depth);
       refused = tableAt(i + 1);
-    } else if (keyword === "IN" && isName(tokens[i + 1]) && text(tokens[i + 2]) !== "(") {
+    } else if (!postgres && keyword === "IN" && isName(tokens[i + 1]) && text(tokens[i + 2]) !== "(") {
+      refused = tableAt(i + 1);
+    } else if (
+      postgres &&
+      keyword === "TABLE" &&
+      (i === 0 || ["(", "UNION", "INTERSECT", "EXCEPT", "ALL", "DISTINCT"].includes(word(tokens[i - 1]) || text(tokens[i - 1])))
+    ) {
       refused = tableAt(i + 1);
     } else if (value === "," && fromDepths[fromDepths.length - 1] === depth) {
       refused = tableAt(i + 1);
     } else if (FROM_CLAUSE_ENDS.has(keyword) && fromDepths[fromDepths.length - 1] === depth) {
       fromDepths.pop();
-    } else if (isName(token) && name(token) === "main" && text(tokens[i + 1]) === "." && text(tokens[i - 1]) !== ".") {
-      edits.push({ start: token.start, end: token.end, text: quotedSchema });
+    } else if (
+      isName(token) &&
+      text(tokens[i + 1]) === "." &&
+      isName(tokens[i + 2]) &&
+      text(tokens[i - 1]) !== "." &&
+      text(tokens[i + 3]) !== "("
+    ) {
+      const schema = placement.qualified(name(token), name(tokens[i + 2]!));
+      if (schema !== undefined) edits.push({ start: token.start, end: token.end, text: schema });
     }
     if (refused) return { refused };
   }

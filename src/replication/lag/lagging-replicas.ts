@@ -385,16 +385,18 @@ export class LaggingReplicas {
   }
 
   private async syncAll(exec: LagExecution, where = "syncReplicas()"): Promise<void> {
-    for (let i = 0; i < this.replicaCount; i++) await this.syncTo(exec, i, this.state.commits.length, where);
+    // The replicas' own schema work leaves the master's version as it is: read once for all.
+    const schemaVersion = await this.dialect.schemaVersion(exec);
+    for (let i = 0; i < this.replicaCount; i++) await this.syncTo(exec, i, this.state.commits.length, where, schemaVersion);
   }
 
   /**
    * Applies the master's commits to replica `index` up to commit number `target` (a count), in a
    * savepoint of its own; with nothing to apply, nothing is written.
    */
-  private async syncTo(exec: LagExecution, index: number, target: number, where: string): Promise<void> {
+  private async syncTo(exec: LagExecution, index: number, target: number, where: string, version?: string): Promise<void> {
     const replica = this.state.replicas[index]!;
-    const schemaVersion = await this.masterSchemaVersion(exec);
+    const schemaVersion = version ?? (await this.dialect.schemaVersion(exec));
     const schemaChanged = schemaVersion !== this.state.captureSchemaVersion || schemaVersion !== replica.schemaVersion;
     if (!schemaChanged && target <= replica.appliedCommits) return;
     const depth = exec.applicationDepth();
@@ -452,10 +454,6 @@ export class LaggingReplicas {
     replica.appliedSeq = hi;
   }
 
-  private async masterSchemaVersion(exec: LagExecution): Promise<string> {
-    return this.dialect.schemaVersion(exec);
-  }
-
   /**
    * Captures every master table as it is now: new and changed tables get a log and triggers,
    * dropped ones lose theirs, and triggers of captures that no longer are (a table altered or
@@ -502,7 +500,7 @@ export class LaggingReplicas {
   /** The master's schema changed (an `ALTER TABLE` ran): writes from now on are captured in its new shape. */
   async schemaChanged(exec: LagExecution): Promise<void> {
     if (!this.state.built) return;
-    await this.provisionally(exec, async () => this.alignCapture(exec, await this.masterSchemaVersion(exec)));
+    await this.provisionally(exec, async () => this.alignCapture(exec, await this.dialect.schemaVersion(exec)));
   }
 
   /**

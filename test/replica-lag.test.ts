@@ -30,6 +30,18 @@ async function namesOnReplica(dataSource: SharedReplicationDataSource, index: nu
   }
 }
 
+/** Rows `sql` returns through replica `index`. */
+async function rowsOnReplica(dataSource: SharedReplicationDataSource, index: number, sql: string): Promise<unknown[]> {
+  for (;;) {
+    const runner = dataSource.createQueryRunner("slave");
+    try {
+      if (runner.replicaIndex === index) return await runner.query(sql);
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
 async function namesOnMaster(dataSource: SharedReplicationDataSource): Promise<string[]> {
   const runner = dataSource.createQueryRunner("master");
   try {
@@ -202,6 +214,8 @@ for (const { name, engine } of LAG_ENGINES)
               `WHERE a.name IN (SELECT name FROM named) ORDER BY a.name`,
           );
           expect(rows.map((row: { name: string }) => row.name)).to.deep.equal(["fixture"]);
+          const nested = await runner.query(`SELECT a.name FROM (author a LEFT JOIN post p ON p."authorId" = a.id) ORDER BY a.name`);
+          expect(nested.map((row: { name: string }) => row.name)).to.deep.equal(["fixture"]);
         } finally {
           await runner.release();
         }
@@ -229,6 +243,21 @@ for (const { name, engine } of LAG_ENGINES)
         expect(await namesOnMaster(dataSource)).to.deep.equal(["ada", "fixture", "grace"]);
         await dataSource.syncReplicas();
         expect(await namesOnReplica(dataSource, 0)).to.deep.equal(["ada", "fixture", "grace"]);
+      });
+
+      it("should carry a write made right after an ALTER TABLE over once, with the table copied whole", async () => {
+        await dataSource.query(`CREATE TABLE "gadget" ("id" integer PRIMARY KEY, "label" varchar)`);
+        await dataSource.syncReplicas();
+        await dataSource.query(`ALTER TABLE "gadget" ADD COLUMN "extra" integer`);
+        await dataSource.query(`INSERT INTO "gadget" ("id", "label", "extra") VALUES (1, 'after the alter', 1)`);
+        await dataSource.syncReplicas();
+        await dataSource.query(`UPDATE "gadget" SET "extra" = 2`);
+        await dataSource.syncReplicas();
+        const read = `SELECT "id", "label", "extra" FROM "gadget"`;
+        const expected = [{ id: 1, label: "after the alter", extra: 2 }];
+        expect(await dataSource.query(read)).to.deep.equal(expected);
+        expect(await rowsOnReplica(dataSource, 0, read), "replica 0").to.deep.equal(expected);
+        expect(await rowsOnReplica(dataSource, 1, read), "replica 1").to.deep.equal(expected);
       });
 
       it("should let a migration add and drop columns mid-test, capturing the table's new shape", async () => {
@@ -305,6 +334,14 @@ for (const { name, engine } of LAG_ENGINES)
         expect(await namesOnReplica(dataSource, 1)).to.deep.equal([]);
         now += 800; // 1,000 ms
         expect(await namesOnReplica(dataSource, 1)).to.deep.equal(["a", "b", "c"]);
+      });
+
+      it("should not let a schema change carry other tables past the replica's last tick", async () => {
+        await dataSource.getRepository(Author).save({ name: "before the tick" });
+        now += 110; // replica 0 ticked at 100 ms
+        await dataSource.query(`CREATE TABLE "unrelated" ("id" integer PRIMARY KEY)`);
+        await dataSource.getRepository(Author).save({ name: "after the tick" });
+        expect(await namesOnReplica(dataSource, 0)).to.deep.equal(["before the tick"]);
       });
 
       it("should still sync at once on syncReplicas()", async () => {

@@ -694,6 +694,7 @@ export class StatementExecutor {
     try {
       // The harness's own statements are the engine's SQL already.
       if (context.translateStatement && !internal) statement = context.translateStatement(sql, parameters);
+      if (context.lag?.watchesStatements && !internal) context.lag.noteStatement(statement.sql);
       if (read && runner.replicaIndex !== undefined) {
         commitsBehind = 0;
         if (context.lag?.routesReads) {

@@ -77,6 +77,8 @@ export interface LagDialect {
   readonly altersNeedTriggersDropped: boolean;
   /** The ids of the tables with changes in the capture range `(lo, hi]`. */
   touchedTables(exec: LagExecution, lo: number, hi: number): Promise<Set<number>>;
+  /** Runs `fn`, which applies changes, in the session the dialect's {@link apply} needs. */
+  applying(exec: LagExecution, fn: () => Promise<void>): Promise<void>;
   /** Applies the changes of `table` in `(lo, hi]` to replica `index`'s copy. */
   apply(exec: LagExecution, index: number, table: CapturedTable, lo: number, hi: number): Promise<void>;
   /** Creates `object` in replica `index`'s schema; false for objects a replica does not copy. */
@@ -85,11 +87,17 @@ export interface LagDialect {
   dropReplicaObject(exec: LagExecution, index: number, type: string, name: string): Promise<void>;
   /** Makes replica `index`'s copy of `table` hold what the master's holds now. */
   copyWhole(exec: LagExecution, index: number, table: CapturedTable): Promise<void>;
+  /**
+   * Whether `sql` may change how a read's names resolve (Postgres's `search_path`): routes learned
+   * before are then forgotten. Undefined where names resolve one way only (SQLite).
+   */
+  changesNameResolution?(sql: string): boolean;
   /** The form of an object name a read is matched against. */
   routeName(name: string): string;
   /**
    * `sql` pointed at replica `index`'s copies, and checked against the engine's own plan to reach
-   * nothing of the master's; or why it cannot be.
+   * nothing of the master's; or why it cannot be. `cache: false`: route the same text again next
+   * time (it depends on more than its text).
    */
   routeRead(
     exec: LagExecution,
@@ -97,5 +105,5 @@ export interface LagDialect {
     sql: string,
     parameters: unknown[] | undefined,
     names: ReplicaNames,
-  ): Promise<{ readonly sql: string } | { readonly refused: string }>;
+  ): Promise<{ readonly sql: string; readonly cache?: boolean } | { readonly refused: string }>;
 }

@@ -1,5 +1,5 @@
 import { ReplicaLagError } from "../../errors/replica-lag-error";
-import type { CapturedTable, LagDialect, LagExecution, ReplicaNames } from "./lag-dialect";
+import type { CapturedTable, LagDialect, LagExecution, ReplicaNames, SchemaObject } from "./lag-dialect";
 import { PostgresLagDialect } from "./postgres-lag-dialect";
 import type { ResolvedLag } from "./replica-lag";
 import { SqliteLagDialect } from "./sqlite-lag-dialect";
@@ -29,6 +29,11 @@ interface ReplicaState {
   schemaVersion: string;
   /** Names of the master's objects the replica cannot hold. */
   unreplicable: string[];
+  /**
+   * Tables copied whole since, by the capture sequence they were copied at: they hold the master's
+   * changes up to it, which a sync must not apply to them again.
+   */
+  copiedAt: Map<string, number>;
 }
 
 /** Everything the controller knows; a test's or group's end puts back what it was when it began. */
@@ -83,6 +88,8 @@ export class LaggingReplicas {
   private state: LagState;
   private readonly prefix: string;
   private readonly routes: Map<string, string>[] = [];
+  /** A statement that may change how names resolve ran on the connection: a rollback may change it back. */
+  private resolutionTouched = false;
   private readonly names: ReplicaNames[] = [];
   private scopes = 0;
   /** Counts connections: the replicas' databases and the capture live and die with one. */
@@ -216,6 +223,7 @@ export class LaggingReplicas {
    */
   endScope(snapshot: LagSnapshot, rolledBack: boolean): void {
     this.scopes = Math.max(0, this.scopes - 1);
+    if (rolledBack) this.resolutionMayHaveChanged();
     if (rolledBack && snapshot.connection === this.connection) {
       this.state = cloneState(snapshot.state);
       for (let i = 0; i < this.replicaCount; i++) this.learnNames(i);
@@ -291,6 +299,7 @@ export class LaggingReplicas {
       objects: new Map(),
       schemaVersion: UNKNOWN_VERSION,
       unreplicable: [],
+      copiedAt: new Map(),
     }));
     await this.syncAll(exec, where);
   }
@@ -314,6 +323,27 @@ export class LaggingReplicas {
     if (seq > (commits[commits.length - 1]?.seq ?? 0)) commits.push({ seq, at: Date.now() });
   }
 
+  /** True when {@link noteStatement} needs to see the connection's statements. */
+  get watchesStatements(): boolean {
+    return this.dialect.changesNameResolution !== undefined;
+  }
+
+  /** A statement of the application's ran: one that may change how names resolve makes the routes learned so far stale. */
+  noteStatement(sql: string): void {
+    if (!this.dialect.changesNameResolution?.(sql)) return;
+    this.resolutionTouched = true;
+    this.forgetRoutes();
+  }
+
+  /** A rollback ended work that may have changed how names resolve. */
+  private resolutionMayHaveChanged(): void {
+    if (this.resolutionTouched) this.forgetRoutes();
+  }
+
+  private forgetRoutes(): void {
+    for (const routes of this.routes) routes.clear();
+  }
+
   /** The master ran a write: the next commit point reads the capture. */
   noteWrite(): void {
     if (this.state.built) this.state.dirty = true;
@@ -333,17 +363,15 @@ export class LaggingReplicas {
     const routes = this.routes[index]!;
     let routed = routes.get(sql);
     if (routed === undefined) {
-      routed = await this.routeUncached(exec, index, sql, parameters);
-      if (routes.size >= CACHE_LIMIT) routes.delete(routes.keys().next().value!);
-      routes.set(sql, routed);
+      const read = await this.dialect.routeRead(exec, index, sql, parameters, this.names[index]!);
+      if ("refused" in read) throw this.unreplicated(index, sql, read.refused);
+      routed = read.sql;
+      if (read.cache !== false) {
+        if (routes.size >= CACHE_LIMIT) routes.delete(routes.keys().next().value!);
+        routes.set(sql, routed);
+      }
     }
     return { sql: routed, commitsBehind: this.state.commits.length - replica.appliedCommits };
-  }
-
-  private async routeUncached(exec: LagExecution, index: number, sql: string, parameters: unknown[] | undefined): Promise<string> {
-    const read = await this.dialect.routeRead(exec, index, sql, parameters, this.names[index]!);
-    if ("refused" in read) throw this.unreplicated(index, sql, read.refused);
-    return read.sql;
   }
 
   private unreplicated(index: number, sql: string, why: string): ReplicaLagError {
@@ -411,6 +439,7 @@ export class LaggingReplicas {
    * with it, so they are made again: a replica never goes back because an application rolled back.
    */
   async frameEnded(exec: LagExecution, depth: number, committed: boolean): Promise<void> {
+    if (!committed) this.resolutionMayHaveChanged();
     const inside = this.state.provisional.filter((entry) => entry.depth >= depth);
     if (inside.length === 0) return;
     this.state.provisional = this.state.provisional.filter((entry) => entry.depth < depth);
@@ -438,20 +467,25 @@ export class LaggingReplicas {
   private async applyCommits(exec: LagExecution, index: number, target: number, where: string, schemaVersion: string): Promise<void> {
     const replica = this.state.replicas[index]!;
     if (schemaVersion !== this.state.captureSchemaVersion) await this.alignCapture(exec, schemaVersion);
-    if (schemaVersion !== replica.schemaVersion) {
-      // Whole tables are copied as the master holds them now: the replica is then at the last commit.
-      const copied = await this.alignReplica(exec, index, schemaVersion, where);
-      if (copied) target = this.state.commits.length;
-    }
+    // Tables new to the replica, or changed, are copied whole as the master holds them now: ahead
+    // of the replica's other tables until it catches up with them.
+    if (schemaVersion !== replica.schemaVersion) await this.alignReplica(exec, index, schemaVersion, where);
     if (target <= replica.appliedCommits) return;
     const lo = replica.appliedSeq;
     const hi = this.state.commits[target - 1]!.seq;
     const ids = await this.dialect.touchedTables(exec, lo, hi);
-    for (const table of this.state.captured.values()) {
-      if (ids.has(table.id) && replica.objects.has(`table:${table.name}`)) await this.dialect.apply(exec, index, table, lo, hi);
+    const tables = [...this.state.captured.values()].filter((table) => ids.has(table.id) && replica.objects.has(`table:${table.name}`));
+    if (tables.length > 0) {
+      await this.dialect.applying(exec, async () => {
+        for (const table of tables) {
+          const from = Math.max(lo, replica.copiedAt.get(table.name) ?? 0);
+          if (from < hi) await this.dialect.apply(exec, index, table, from, hi);
+        }
+      });
     }
     replica.appliedCommits = target;
     replica.appliedSeq = hi;
+    for (const [name, seq] of replica.copiedAt) if (seq <= hi) replica.copiedAt.delete(name);
   }
 
   /**
@@ -520,7 +554,7 @@ export class LaggingReplicas {
    *
    * @returns true if a table was copied (the replica then holds the master's latest commit).
    */
-  private async alignReplica(exec: LagExecution, index: number, schemaVersion: string, where: string): Promise<boolean> {
+  private async alignReplica(exec: LagExecution, index: number, schemaVersion: string, where: string): Promise<void> {
     const replica = this.state.replicas[index]!;
     const objects = (await this.dialect.masterObjects(exec)).filter((object) => object.sql);
     const wanted = new Map(objects.map((object) => [`${object.type}:${object.name}`, object]));
@@ -537,22 +571,27 @@ export class LaggingReplicas {
         for (const other of [...replica.objects.keys()])
           if (wanted.get(other)?.tableName === name && other.startsWith("index:")) replica.objects.delete(other);
     }
-    const missing = objects.filter(
-      (object) => !replica.objects.has(`${object.type}:${object.name}`) && !virtual.has(`${object.type}:${object.name}`),
-    );
-    const copies = missing.filter((object) => object.type === "table");
+    const isMissing = (object: SchemaObject) =>
+      !replica.objects.has(`${object.type}:${object.name}`) && !virtual.has(`${object.type}:${object.name}`);
+    const copies = objects.filter((object) => object.type === "table" && isMissing(object));
     if (copies.length > 0 && exec.applicationDepth() > 0) throw this.openTransaction(where);
+    // A table made again (its capture was: the master replaced or altered it) is made without its indexes.
+    const remade = new Set(copies.map((table) => table.name));
+    for (const key of [...replica.objects.keys()])
+      if (key.startsWith("index:") && remade.has(wanted.get(key)?.tableName ?? "")) replica.objects.delete(key);
+    const missing = objects.filter(isMissing);
     missing.sort((a, b) => createOrder(a.type) - createOrder(b.type));
     for (const object of missing) {
       if (!(await this.dialect.createReplicaObject(exec, index, object))) continue;
       replica.objects.set(`${object.type}:${object.name}`, object.sql!);
       const table = object.type === "table" ? this.state.captured.get(object.name) : undefined;
-      if (table) await this.dialect.copyWhole(exec, index, table);
+      if (!table) continue;
+      await this.dialect.copyWhole(exec, index, table);
+      replica.copiedAt.set(table.name, await this.dialect.lastSeq(exec));
     }
     replica.schemaVersion = schemaVersion;
     replica.unreplicable = [...virtual].map((key) => this.dialect.routeName(splitKey(key)[1]));
     this.learnNames(index);
-    return copies.length > 0;
   }
 
   /**
@@ -578,7 +617,12 @@ function cloneState(state: LagState): LagState {
     captured: new Map(state.captured),
     commits: [...state.commits],
     provisional: [...state.provisional],
-    replicas: state.replicas.map((replica) => ({ ...replica, objects: new Map(replica.objects), unreplicable: [...replica.unreplicable] })),
+    replicas: state.replicas.map((replica) => ({
+      ...replica,
+      objects: new Map(replica.objects),
+      unreplicable: [...replica.unreplicable],
+      copiedAt: new Map(replica.copiedAt),
+    })),
   };
 }
 

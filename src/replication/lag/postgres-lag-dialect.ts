@@ -21,6 +21,42 @@ const TABLE_READING_FUNCTION =
 /** Schemas a replica read may reach besides the replica's: the catalogs, and the session's temporary tables. */
 const SHARED_SCHEMAS = /^(?:pg_catalog|information_schema|pg_temp_\d+|pg_toast(?:_temp_\d+)?)$/;
 
+/**
+ * The settings a row's text is printed and read back with, whatever the application sets: its
+ * time zone, date and interval styles and float digits change the text, and could change what it
+ * reads back as.
+ */
+const FIXED_SETTINGS: readonly (readonly [name: string, value: string])[] = [
+  ["TimeZone", "UTC"],
+  ["DateStyle", "ISO, YMD"],
+  ["IntervalStyle", "postgres"],
+  ["extra_float_digits", "3"],
+  ["bytea_output", "hex"],
+];
+
+/** Built-in functions that run a query Postgres's plan does not show: on a replica they would read the master's tables. */
+const QUERY_RUNNING_FUNCTIONS = new Set([
+  "query_to_xml",
+  "query_to_xmlschema",
+  "query_to_xml_and_xmlschema",
+  "table_to_xml",
+  "table_to_xmlschema",
+  "table_to_xml_and_xmlschema",
+  "schema_to_xml",
+  "schema_to_xmlschema",
+  "schema_to_xml_and_xmlschema",
+  "database_to_xml",
+  "database_to_xmlschema",
+  "database_to_xml_and_xmlschema",
+  "cursor_to_xml",
+  "cursor_to_xmlschema",
+  "ts_stat",
+  "ts_rewrite",
+]);
+
+/** What may change the search path unqualified names resolve through: `SET search_path`, `SET SCHEMA`, `set_config`, `RESET ALL`, `DISCARD ALL`. */
+const CHANGES_SEARCH_PATH = /search_path|\bset\s+(?:session\s+|local\s+)?schema\b|\b(?:reset|discard)\s+all\b/i;
+
 /** Statements Postgres's EXPLAIN plans, so that a replica read's tables can be checked. */
 const EXPLAINABLE = new Set(["SELECT", "WITH", "VALUES", "TABLE", "(", "DECLARE"]);
 
@@ -40,11 +76,11 @@ const READS_NO_TABLE = new Set([
   "DISCARD",
   "LISTEN",
   "UNLISTEN",
-  "FETCH",
-  "MOVE",
-  "CLOSE",
   "DEALLOCATE",
 ]);
+
+/** Statements that reach a cursor by name. */
+const CURSOR_STATEMENTS = new Set(["FETCH", "MOVE", "CLOSE"]);
 
 /** Quotes a Postgres identifier. */
 function quote(name: string): string {
@@ -89,6 +125,7 @@ export class PostgresLagDialect implements LagDialect {
   readonly altersNeedTriggersDropped = false;
   readonly savepointsNeedTransaction = true;
   private readonly lag: string;
+  private readonly cursors: Set<string>[] = [];
 
   constructor(private readonly prefix: string) {
     this.lag = quote(prefix);
@@ -103,10 +140,9 @@ export class PostgresLagDialect implements LagDialect {
     await exec.write(`CREATE SCHEMA ${lag}`);
     await exec.write(`CREATE TABLE ${lag}.log (seq bigserial PRIMARY KEY, tbl integer NOT NULL, op "char" NOT NULL, image text)`);
     await exec.write(`CREATE INDEX ON ${lag}.log (tbl, seq)`);
-    // Fixed settings, so a row's text reads back the same whatever the application sets.
     await exec.write(
       `CREATE FUNCTION ${lag}.capture() RETURNS trigger LANGUAGE plpgsql ` +
-        `SET extra_float_digits = 3 SET "DateStyle" = 'ISO, YMD' SET "IntervalStyle" = 'postgres' SET bytea_output = 'hex' AS $capture$
+        `${FIXED_SETTINGS.map(([name, value]) => `SET ${quote(name)} = ${literal(value)}`).join(" ")} AS $capture$
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
     INSERT INTO ${lag}.log (tbl, op) VALUES (TG_ARGV[0]::integer, 'T');
@@ -146,7 +182,12 @@ $capture$`,
         `coalesce((SELECT max(r.xmin::text::bigint) FROM pg_rewrite r WHERE r.ev_class = c.oid)::text, ''), ',' ORDER BY c.oid), '')) AS version ` +
         `FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'i') AND ${SYSTEM_SCHEMAS}`,
     );
-    return String(rows[0]?.version ?? "");
+    // Capture triggers disabled (ALTER TABLE … DISABLE TRIGGER ALL) or enabled again are a change too.
+    const triggers = await exec.read(
+      `SELECT coalesce(string_agg(t.tgrelid::text || t.tgenabled::text, ',' ORDER BY t.oid), '') AS states FROM pg_trigger t ` +
+        `WHERE t.tgname IN (${this.triggerNames().map(literal).join(", ")})`,
+    );
+    return `${String(rows[0]?.version ?? "")}:${String(triggers[0]?.states ?? "")}`;
   }
 
   async masterObjects(exec: LagExecution): Promise<SchemaObject[]> {
@@ -187,9 +228,10 @@ $capture$`,
         tables.push({ type: "table", name, tableName: name, sql: `${row.oid}:${row.columns ?? ""}|${key}`, unreplicable });
       }
     }
-    // Views are made again when any table changes: they are bound to the tables they read.
+    // Views are made again when any table or view changes: they are bound to what they read, and
+    // dropping one drops the views that read it.
     const tablesVersion = createHash("md5")
-      .update(tables.map((table) => table.sql).join("\n"))
+      .update([...tables, ...views].map((object) => object.sql).join("\n"))
       .digest("hex");
     const replicable = new Set(tables.filter((table) => !table.unreplicable).map((table) => table.name));
     return [
@@ -202,13 +244,17 @@ $capture$`,
   async capture(exec: LagExecution, object: SchemaObject, id: number): Promise<CapturedTable> {
     const key = JSON.parse(object.sql!.slice(object.sql!.lastIndexOf("|") + 1)) as string[];
     const table: CapturedTable = { id, name: object.name, sql: object.sql!, key: key.map(quote), columns: [] };
-    const [rows, truncate] = this.triggerNames();
+    const [rows, truncate] = this.triggerNames().map(quote) as [string, string];
+    // A table renamed or moved keeps the triggers of its capture under its old name.
+    for (const trigger of [rows, truncate]) await exec.write(`DROP TRIGGER IF EXISTS ${trigger} ON ${object.name}`);
     await exec.write(
-      `CREATE TRIGGER ${quote(rows)} AFTER INSERT OR UPDATE OR DELETE ON ${object.name} FOR EACH ROW EXECUTE FUNCTION ${this.lag}.capture('${id}')`,
+      `CREATE TRIGGER ${rows} AFTER INSERT OR UPDATE OR DELETE ON ${object.name} FOR EACH ROW EXECUTE FUNCTION ${this.lag}.capture('${id}')`,
     );
     await exec.write(
-      `CREATE TRIGGER ${quote(truncate)} AFTER TRUNCATE ON ${object.name} FOR EACH STATEMENT EXECUTE FUNCTION ${this.lag}.capture('${id}')`,
+      `CREATE TRIGGER ${truncate} AFTER TRUNCATE ON ${object.name} FOR EACH STATEMENT EXECUTE FUNCTION ${this.lag}.capture('${id}')`,
     );
+    // Fired whatever session_replication_role is (fixtures are often loaded with it set to replica).
+    for (const trigger of [rows, truncate]) await exec.write(`ALTER TABLE ${object.name} ENABLE ALWAYS TRIGGER ${trigger}`);
     return table;
   }
 
@@ -222,8 +268,9 @@ $capture$`,
     const rows = await exec.read(
       `SELECT t.tgname AS trigger, n.nspname AS schema, c.relname AS table ` +
         `FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace ` +
-        `WHERE t.tgname IN (${this.triggerNames().map(literal).join(", ")})`,
+        `WHERE t.tgname IN (${this.triggerNames().map(literal).join(", ")}) AND t.tgenabled = 'A'`,
     );
+    // Only triggers that always fire count: one disabled, or enabled again as ORIGIN, is made again.
     return new Set(rows.map((row) => `${quote(String(row.trigger))} ON ${qualified(String(row.schema), String(row.table))}`));
   }
 
@@ -241,6 +288,22 @@ $capture$`,
   async touchedTables(exec: LagExecution, lo: number, hi: number): Promise<Set<number>> {
     const rows = await exec.read(`SELECT DISTINCT tbl FROM ${this.lag}.log WHERE seq > ${lo} AND seq <= ${hi}`);
     return new Set(rows.map((row) => Number(row.tbl)));
+  }
+
+  /**
+   * With the settings rows were captured with ({@link FIXED_SETTINGS}), for the rows' text to read
+   * back, and compare, as it was printed; the application's are put back after. On failure the
+   * caller's savepoint rollback puts them back.
+   */
+  async applying(exec: LagExecution, fn: () => Promise<void>): Promise<void> {
+    const columns = FIXED_SETTINGS.map(([name], i) => `current_setting(${literal(name)}) AS "s${i}"`);
+    const before = (await exec.read(`SELECT ${columns.join(", ")}`))[0] ?? {};
+    await exec.read(`SELECT ${FIXED_SETTINGS.map(([name, value]) => `set_config(${literal(name)}, ${literal(value)}, true)`).join(", ")}`);
+    await fn();
+    await exec.read(
+      `SELECT ${FIXED_SETTINGS.map(([name], i) => `set_config(${literal(name)}, $${i + 1}, true)`).join(", ")}`,
+      FIXED_SETTINGS.map((_, i) => String(before[`s${i}`])),
+    );
   }
 
   /**
@@ -302,14 +365,19 @@ $capture$`,
     return name;
   }
 
+  changesNameResolution(sql: string): boolean {
+    return CHANGES_SEARCH_PATH.test(sql);
+  }
+
   async routeRead(
     exec: LagExecution,
     index: number,
     sql: string,
     parameters: unknown[] | undefined,
     names: ReplicaNames,
-  ): Promise<{ readonly sql: string } | { readonly refused: string }> {
+  ): Promise<{ readonly sql: string; readonly cache?: boolean } | { readonly refused: string }> {
     const first = firstWord(sql);
+    if (CURSOR_STATEMENTS.has(first)) return this.routeCursorStatement(index, sql, first);
     if (READS_NO_TABLE.has(first)) return { sql };
     const explainable = EXPLAINABLE.has(first) ? "" : first === "EXPLAIN" ? explainedStatement(sql) : undefined;
     if (explainable === undefined) {
@@ -337,8 +405,9 @@ $capture$`,
     if (called) {
       return {
         refused:
-          `It calls ${called}(), a function of yours that may read tables: it would read the master's, where a replica reads its own. ` +
-          "Read it through the master, or declare the function IMMUTABLE if it reads no table.",
+          `It calls ${called}(), ${QUERY_RUNNING_FUNCTIONS.has(called) ? "which runs a query" : "a function of yours that may read tables"}: ` +
+          "it would read the master's tables, where a replica reads its own. " +
+          "Read it through the master, or declare a function of yours IMMUTABLE if it reads no table.",
       };
     }
     const rows = await exec.read(`EXPLAIN (VERBOSE, FORMAT JSON) ${read.sql.slice(explainable.length)}`, parameters);
@@ -346,7 +415,26 @@ $capture$`,
     const schemas = planSchemas(typeof plan === "string" ? JSON.parse(plan) : plan, new Set());
     const replica = new Set(Array.from(this.replicaSchemasOf(index, path, names)));
     for (const schema of schemas) if (!replica.has(schema) && !SHARED_SCHEMAS.test(schema)) return { refused: UNHELD_TABLE };
-    return read;
+    if (first !== "DECLARE") return read;
+    this.cursorsOf(index).add(cursorName(sql, "declared"));
+    return { sql: read.sql, cache: false };
+  }
+
+  /** The cursors declared through replica `index`, by name. */
+  private cursorsOf(index: number): Set<string> {
+    return (this.cursors[index] ??= new Set());
+  }
+
+  /**
+   * FETCH, MOVE and CLOSE reach a cursor by name: only one declared through the same replica, since
+   * a replica's session holds no cursor of the master's. A DECLARE goes on to be routed and checked.
+   */
+  private routeCursorStatement(index: number, sql: string, first: string): { sql: string; cache: false } | { refused: string } {
+    const cursor = cursorName(sql, "last");
+    if ((first === "CLOSE" && cursor === "all") || this.cursorsOf(index).has(cursor)) return { sql, cache: false };
+    return {
+      refused: `It reads the cursor ${cursor}, which was not declared through this replica: a replica's session holds no cursor of the master's.`,
+    };
   }
 
   /** The first function `sql` calls that may read tables (see {@link TABLE_READING_FUNCTION}), if any. */
@@ -360,15 +448,15 @@ $capture$`,
       called.add(token.kind === "word" ? text(i).toLowerCase() : unquote(text(i)));
     }
     if (called.size === 0) return undefined;
+    for (const name of called) if (QUERY_RUNNING_FUNCTIONS.has(name)) return name;
     const rows = await exec.read(`SELECT DISTINCT p.proname AS name FROM pg_proc p WHERE ${TABLE_READING_FUNCTION}`);
     return rows.map((row) => String(row.name)).find((name) => called.has(name));
   }
 
   /** The schemas unqualified names are looked up in, in order (without the implicit catalog). */
   private async searchPath(exec: LagExecution): Promise<string[]> {
-    const rows = await exec.read(`SELECT array_to_string(current_schemas(false), ',') AS path`);
-    const path = String(rows[0]?.path ?? "");
-    return path ? path.split(",") : [];
+    const rows = await exec.read(`SELECT array_to_json(current_schemas(false))::text AS path`);
+    return JSON.parse(String(rows[0]?.path ?? "[]")) as string[];
   }
 
   /** Every schema replica `index` holds copies in. */
@@ -434,6 +522,14 @@ function splitQualified(name: string): [schema: string, relation: string] {
 
 function unquote(name: string): string {
   return name.slice(1, -1).split('""').join('"');
+}
+
+/** The cursor `DECLARE name …` declares, or the one `FETCH|MOVE|CLOSE … name` names (its last word). */
+function cursorName(sql: string, which: "declared" | "last"): string {
+  const tokens = tokenize(sql, "postgres").filter((token) => !isTrivia(token.kind) && token.kind !== "separator");
+  const token = which === "declared" ? tokens[1] : tokens[tokens.length - 1];
+  const text = token ? sql.slice(token.start, token.end) : "";
+  return token?.kind === "quoted-identifier" ? unquote(text) : text.toLowerCase();
 }
 
 /** The first keyword of a statement, upper-cased (`(` for a parenthesised query). */

@@ -18,6 +18,9 @@ const FROM_CLAUSE_ENDS = new Set([
   "SET",
 ]);
 
+/** Words that begin a subquery or a table expression inside parentheses, rather than a table name. */
+const SUBQUERY_STARTS = new Set(["SELECT", "VALUES", "WITH", "TABLE"]);
+
 /** A read rewritten for a replica, or why it cannot be. */
 export type ReplicaRead = { readonly sql: string } | { readonly refused: string };
 
@@ -66,6 +69,9 @@ export function replicaRead(sql: string, placement: ReplicaPlacement): ReplicaRe
 
   const tableAt = (at: number): string | undefined => {
     let index = at;
+    // `FROM (a JOIN b ON …)`: a parenthesised join begins with a table; `FROM (SELECT …)` does not.
+    while (text(tokens[index]) === "(") index++;
+    if (index > at && SUBQUERY_STARTS.has(word(tokens[index]))) return undefined;
     while (postgres && (word(tokens[index]) === "ONLY" || word(tokens[index]) === "LATERAL")) index++;
     const token = tokens[index];
     if (!isName(token) || text(tokens[index + 1]) === "(") return undefined;

@@ -122,6 +122,10 @@ export class SqliteLagDialect implements LagDialect {
     return new Set(rows.map((row) => Number(row.tbl)));
   }
 
+  applying(_exec: LagExecution, fn: () => Promise<void>): Promise<void> {
+    return fn();
+  }
+
   /** For each key touched: the key deleted, and the last image inserted (which also handles updates that change the key). */
   async apply(exec: LagExecution, index: number, table: CapturedTable, lo: number, hi: number): Promise<void> {
     const target = `${quoteIdentifier(this.schemaOf(index))}.${quoteIdentifier(table.name)}`;

@@ -179,6 +179,26 @@ for (const { name, engine } of LAG_ENGINES)
         expect(lastReplicaRead(dataSource)?.commitsBehind).to.equal(0);
       });
 
+      it("should keep a sync made after the application's own SAVEPOINT when it rolls back to it", async () => {
+        await dataSource.getRepository(Author).save({ name: "committed before" });
+        const runner = dataSource.createQueryRunner("master");
+        try {
+          await runner.query("BEGIN");
+          await runner.query("SAVEPOINT app_savepoint");
+          await dataSource.syncReplicas();
+          await runner.query("ROLLBACK TO SAVEPOINT app_savepoint");
+          expect(await namesOnReplica(dataSource, 0)).to.deep.equal(["committed before", "fixture"]);
+          await runner.query("SAVEPOINT app_savepoint");
+          await dataSource.syncReplicas();
+          await runner.query("RELEASE SAVEPOINT app_savepoint");
+          await runner.query("COMMIT");
+        } finally {
+          await runner.release();
+        }
+        expect(await namesOnReplica(dataSource, 0)).to.deep.equal(["committed before", "fixture"]);
+        expect(await namesOnReplica(dataSource, 1)).to.deep.equal(["committed before", "fixture"]);
+      });
+
       it("should copy rows, so generated values are the master's", async () => {
         const author = await dataSource.getRepository(Author).save({ name: "poster" });
         const post = await dataSource.getRepository(Post).save({ title: "hello", author });

@@ -67,3 +67,53 @@ if (!testDatabase)
       await isolation.endTest();
     });
   });
+
+/** Postgres undoes SET with the transaction (or savepoint) it ran in: a test's settings end with it, on a database whose session outlives the tests. */
+if (testDatabase === "postgres")
+  describe("Postgres settings a test changes", () => {
+    let dataSource: SharedReplicationDataSource;
+    let isolation: TestIsolation;
+    const timeZone = async () => ((await dataSource.query("SHOW TIME ZONE")) as Record<string, string>[])[0]!.TimeZone;
+
+    before(async () => {
+      dataSource = createTestDataSource({}, { entities: [Item] });
+      isolation = new TestIsolation(dataSource);
+      await isolation.beginGroup();
+    });
+    after(() => isolation.endGroup());
+
+    for (const change of [
+      "SET TIME ZONE 'Asia/Tokyo'",
+      "SELECT set_config('TimeZone', 'Asia/Tokyo', false)",
+      "/* app */ SET LOCAL TIME ZONE 'Asia/Tokyo'",
+    ]) {
+      it(`should end ${JSON.stringify(change)} with the test that ran it, even one that wrote nothing`, async () => {
+        await isolation.beginTest();
+        const before = await timeZone();
+        await dataSource.query(change);
+        if (!change.includes("LOCAL")) expect(await timeZone()).to.equal("Asia/Tokyo");
+        await isolation.endTest();
+        await isolation.beginTest();
+        try {
+          expect(await timeZone()).to.equal(before);
+        } finally {
+          await isolation.endTest();
+        }
+      });
+    }
+
+    it("should put back the setting the test started with, whatever the test set last", async () => {
+      await isolation.beginTest();
+      const before = await timeZone();
+      await dataSource.query("SET TIME ZONE 'Europe/Paris'");
+      await dataSource.getRepository(Item).insert({ value: 1 });
+      await dataSource.query("SET TIME ZONE 'UTC'");
+      await isolation.endTest();
+      await isolation.beginTest();
+      try {
+        expect(await timeZone()).to.equal(before);
+      } finally {
+        await isolation.endTest();
+      }
+    });
+  });

@@ -153,6 +153,37 @@ describe(`transaction control in every ${family} spelling`, () => {
     });
   }
 
+  for (const [end, kept] of [
+    ["COMMIT AND CHAIN", 1],
+    ["ROLLBACK AND CHAIN", 0],
+  ] as const) {
+    it(`should begin a new transaction of the application's on ${end}, as ${family} does`, async () => {
+      const runner = dataSource.createQueryRunner();
+      try {
+        await runner.query("BEGIN");
+        await runner.query("INSERT INTO item (value) VALUES (1)");
+        await runner.query(end);
+        await runner.query("INSERT INTO item (value) VALUES (2)");
+        // The chained transaction is open: rolled back, its insert is gone, the first transaction's outcome stays.
+        await runner.query("ROLLBACK");
+      } finally {
+        await runner.release();
+      }
+      expect(await count()).to.equal(kept);
+    });
+  }
+
+  it(`should treat COMMIT AND CHAIN with no transaction as ${family} does`, async () => {
+    await dataSource.query("INSERT INTO item (value) VALUES (1)");
+    if (family === "postgres") {
+      const error = await rejectionOf(dataSource.query("COMMIT AND CHAIN"));
+      expect(error).to.be.instanceOf(QueryFailedError);
+      expect((error as { driverError?: { code?: string } }).driverError?.code).to.equal("25P01");
+    } else await dataSource.query("COMMIT AND CHAIN");
+    await dataSource.query("INSERT INTO item (value) VALUES (2)");
+    expect(await count()).to.equal(2);
+  });
+
   for (const spelling of family === "mysql" ? ["END", "ABORT", "BEGIN TRANSACTION"] : ["START TRANSACTION WITH CONSISTENT SNAPSHOT"]) {
     it(`should refuse ${JSON.stringify(spelling)}, which ${family} does not accept, as a syntax error`, async () => {
       const error = await rejectionOf(dataSource.query(spelling));

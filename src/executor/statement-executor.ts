@@ -27,6 +27,11 @@ interface ExecuteOptions {
   readonly write?: boolean;
   /** Issued by the test harness: logged as internal, never guarded or scoped. */
   readonly internal?: boolean;
+  /**
+   * Changes a setting of the session that a rollback undoes (Postgres's SET): deferred ambient
+   * frames are opened first, so the test's rollback undoes it.
+   */
+  readonly setting?: boolean;
   /** The application's own RELEASE or ROLLBACK TO: retained savepoints on top are released first. */
   readonly endsSavepoints?: boolean;
 }
@@ -35,6 +40,9 @@ interface ExecuteOptions {
 const READ: ExecuteOptions = { kind: "data" };
 const WRITE: ExecuteOptions = { kind: "data", write: true };
 const CONTROL: ExecuteOptions = { kind: "transaction" };
+const SETTING: ExecuteOptions = { kind: "data", setting: true };
+// Postgres statements that change the session's settings, which a rollback (to a savepoint) undoes.
+const POSTGRES_SETTING = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:SET|RESET)\b|\bset_config\s*\(/i;
 // The application's own SAVEPOINT opens the test's savepoint first, so the application's sits above it.
 const RAW_SAVEPOINT: ExecuteOptions = { kind: "transaction", write: true };
 const RAW_SAVEPOINT_END: ExecuteOptions = { kind: "transaction", write: true, endsSavepoints: true };
@@ -100,10 +108,26 @@ export class StatementExecutor {
         if (change === "multiple") throw new UnsupportedSqlError(sql, "a PRAGMA or ATTACH among several statements", SEND_ALONE, undefined);
         if (change) return this.changeSession(runner, change, sql, parameters, structured);
       }
-      return this.execute(runner, sql, parameters, structured, statement === "write" ? WRITE : statement === "read" ? READ : RAW_SAVEPOINT);
+      return this.execute(
+        runner,
+        sql,
+        parameters,
+        structured,
+        statement === "write" ? WRITE : statement === "read" ? this.readOptions(sql) : RAW_SAVEPOINT,
+      );
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * A read; one that changes a setting on a database whose settings a rollback undoes (a
+   * persistent Postgres engine, where the session outlives the tests) opens the test's savepoint
+   * first, so it is undone with the test.
+   */
+  private readOptions(sql: string): ExecuteOptions {
+    const undoneByRollback = this.context.family === "postgres" && !this.context.restoresSessionState;
+    return undoneByRollback && this.connection.hasDeferredFrames && POSTGRES_SETTING.test(sql) ? SETTING : READ;
   }
 
   /**
@@ -233,18 +257,67 @@ export class StatementExecutor {
         return this.openOwnFrame(runner).then(NO_ROWS);
       case "commit":
       case "rollback":
+        if (control.chain) return this.endAndChain(runner, control.kind, sql, parameters);
         return inTransaction ? this.endOwnFrame(runner, control.kind, true).then(NO_ROWS) : this.endNothing(control.kind, sql);
       case "rollback-to":
         // Postgres refuses SAVEPOINT in an aborted transaction: every savepoint there is older than the failure.
         if (this.context.emulatesAbort) for (const frame of state.ownFrames) frame.aborted = false;
-        return this.execute(runner, sql, parameters, structured, RAW_SAVEPOINT_END);
+        return this.rawSavepointStatement(runner, control, sql, parameters, structured, RAW_SAVEPOINT_END);
       case "release":
         if (this.context.emulatesAbort && this.isAborted(runner)) throw new TransactionAbortedError(sql, parameters);
-        return this.execute(runner, sql, parameters, structured, RAW_SAVEPOINT_END);
+        return this.rawSavepointStatement(runner, control, sql, parameters, structured, RAW_SAVEPOINT_END);
       case "savepoint":
         if (this.context.emulatesAbort && this.isAborted(runner)) throw new TransactionAbortedError(sql, parameters);
-        return this.execute(runner, sql, parameters, structured, RAW_SAVEPOINT);
+        return this.rawSavepointStatement(runner, control, sql, parameters, structured, RAW_SAVEPOINT);
     }
+  }
+
+  /**
+   * The application's own SAVEPOINT, RELEASE or ROLLBACK TO, run as it is. Lagging replicas learn of
+   * it: a ROLLBACK TO takes back what their syncs since the savepoint wrote to the copies.
+   */
+  private async rawSavepointStatement(
+    runner: ExecutorRunner,
+    control: TransactionControl & { readonly name: string },
+    sql: string,
+    parameters: unknown[] | undefined,
+    structured: boolean | undefined,
+    options: ExecuteOptions,
+  ): Promise<unknown> {
+    const result = await this.execute(runner, sql, parameters, structured, options);
+    // Outside any transaction of the runner's, it holds no turn to run the replicas' statements in.
+    if (!this.connection.capturesForLaggingReplicas || runner.state.ownFrames.length === 0) return result;
+    const execution = this.lagExecution(runner);
+    const depth = this.connection.applicationDepth;
+    for (const lag of this.connection.laggingReplicas) {
+      if (control.kind === "savepoint") lag.rawSavepoint(control.name, depth);
+      else if (control.kind === "release") lag.rawRelease(control.name);
+      else await lag.rawRollbackTo(execution, control.name);
+    }
+    return result;
+  }
+
+  /**
+   * `COMMIT AND CHAIN`, `ROLLBACK AND CHAIN`: the transaction ends, and a new one begins at once, as
+   * on the server. Postgres refuses them outside a transaction; MySQL has nothing to end there.
+   */
+  private async endAndChain(
+    runner: ExecutorRunner,
+    how: "commit" | "rollback",
+    sql: string,
+    parameters: unknown[] | undefined,
+  ): Promise<unknown[]> {
+    const state = runner.state;
+    if (state.ownFrames.length > 0) {
+      const flow = state.flow;
+      await this.endOwnFrame(runner, how, true, false);
+      state.flow = flow && !flow.isEnded ? flow : undefined;
+    } else if (this.context.family === "postgres") {
+      const error = Object.assign(new Error(`${how.toUpperCase()} AND CHAIN can only be used in transaction blocks`), { code: "25P01" });
+      throw new QueryFailedError(sql, parameters, error);
+    } else return this.endNothing(how, sql);
+    await this.openOwnFrame(runner);
+    return [];
   }
 
   /** BEGIN inside a transaction: Postgres warns and changes nothing; MySQL commits and begins anew; SQLite refuses. */
@@ -532,7 +605,7 @@ export class StatementExecutor {
       if (lease) lease.sql = sql;
       try {
         const control = this.controlStatement(runner);
-        if (options.write && this.connection.hasDeferredFrames) await this.connection.openDeferredFrames(control);
+        if ((options.write || options.setting) && this.connection.hasDeferredFrames) await this.connection.openDeferredFrames(control);
         if (options.endsSavepoints) for (const release of this.connection.releaseRetained()) await control(release);
         const savepoint = this.context.statementSavepoints && kind === "data" && this.connection.needsStatementSavepoint(runner);
         const execute = savepoint

@@ -4,8 +4,8 @@ import { isTrivia, SqlScanner, type SqlTokenKind } from "./tokenizer";
 /** What a transaction-control statement does, whatever its spelling. */
 export type TransactionControl =
   | { readonly kind: "begin" }
-  | { readonly kind: "commit" }
-  | { readonly kind: "rollback" }
+  | { readonly kind: "commit"; readonly chain?: boolean }
+  | { readonly kind: "rollback"; readonly chain?: boolean }
   | { readonly kind: "savepoint"; readonly name: string }
   | { readonly kind: "release"; readonly name: string }
   | { readonly kind: "rollback-to"; readonly name: string };
@@ -184,18 +184,18 @@ export function readTransactionControlWords(w: readonly string[], family: Applic
     case "END": {
       const tail = endTail(rest, grammar);
       if (!tail) return undefined;
-      return { control: { kind: "commit" }, accepted: tail.accepted && (first === "COMMIT" || grammar.end) };
+      return { control: { kind: "commit", chain: tail.chain }, accepted: tail.accepted && (first === "COMMIT" || grammar.end) };
     }
     case "ABORT": {
       const tail = endTail(rest, grammar);
       if (!tail) return undefined;
-      return { control: { kind: "rollback" }, accepted: tail.accepted && grammar.abort };
+      return { control: { kind: "rollback", chain: tail.chain }, accepted: tail.accepted && grammar.abort };
     }
     case "ROLLBACK": {
       const to = rest.indexOf("TO");
       if (to < 0) {
         const tail = endTail(rest, grammar);
-        return tail ? { control: { kind: "rollback" }, accepted: tail.accepted } : undefined;
+        return tail ? { control: { kind: "rollback", chain: tail.chain }, accepted: tail.accepted } : undefined;
       }
       const before = rest.slice(0, to);
       const after = rest.slice(to + 1);
@@ -224,10 +224,14 @@ export function readTransactionControlWords(w: readonly string[], family: Applic
   }
 }
 
-/** `[WORK|TRANSACTION] [AND [NO] CHAIN] [[NO] RELEASE]` after COMMIT/END/ROLLBACK/ABORT. */
-function endTail(rest: readonly string[], grammar: Grammar): { accepted: boolean } | undefined {
+/**
+ * `[WORK|TRANSACTION] [AND [NO] CHAIN] [[NO] RELEASE]` after COMMIT/END/ROLLBACK/ABORT. `chain`:
+ * `AND CHAIN`, which begins a new transaction as soon as this one ends.
+ */
+function endTail(rest: readonly string[], grammar: Grammar): { accepted: boolean; chain: boolean } | undefined {
   const filler = rest[0] !== undefined && FILLER.has(rest[0]) ? rest[0] : undefined;
   const options = filler ? rest.slice(1) : rest;
   if (!options.every((word) => END_OPTIONS.has(word))) return undefined;
-  return { accepted: (filler === undefined || grammar.endFiller.has(filler)) && (options.length === 0 || grammar.endOptions) };
+  const chain = options[0] === "AND" && options[1] === "CHAIN";
+  return { accepted: (filler === undefined || grammar.endFiller.has(filler)) && (options.length === 0 || grammar.endOptions), chain };
 }

@@ -55,7 +55,20 @@ interface LagState {
    * transactions on the one connection, and a rollback takes them back. Each keeps the state from
    * before it, the transaction depth it ran at, and the commit it brought its replica to.
    */
-  provisional: { depth: number; replica: number | undefined; target: number; before: LagState }[];
+  provisional: Provisional[];
+  /**
+   * Savepoints the application opened itself inside its transactions (raw SAVEPOINT): a ROLLBACK TO
+   * one takes back the syncs made since, whose count of {@link provisional} each keeps.
+   */
+  rawSavepoints: { name: string; depth: number; provisional: number }[];
+}
+
+/** A sync (or change of the capture) made inside an application transaction, which its rollback takes back. */
+interface Provisional {
+  readonly depth: number;
+  readonly replica: number | undefined;
+  readonly target: number;
+  readonly before: LagState;
 }
 
 /** A saved {@link LagState}, for {@link LaggingReplicas.endScope}; only valid on the connection it was taken on. */
@@ -118,6 +131,7 @@ export class LaggingReplicas {
       dirty: false,
       captureSchemaVersion: UNKNOWN_VERSION,
       provisional: [],
+      rawSavepoints: [],
     };
     for (let i = 0; i < replicaCount; i++) {
       this.routes.push(new Map());
@@ -172,6 +186,7 @@ export class LaggingReplicas {
       dirty: false,
       captureSchemaVersion: UNKNOWN_VERSION,
       provisional: [],
+      rawSavepoints: [],
     };
     for (let i = 0; i < this.replicaCount; i++) this.learnNames(i);
   }
@@ -440,6 +455,7 @@ export class LaggingReplicas {
    */
   async frameEnded(exec: LagExecution, depth: number, committed: boolean): Promise<void> {
     if (!committed) this.resolutionMayHaveChanged();
+    this.state.rawSavepoints = this.state.rawSavepoints.filter((savepoint) => savepoint.depth < depth);
     const inside = this.state.provisional.filter((entry) => entry.depth >= depth);
     if (inside.length === 0) return;
     this.state.provisional = this.state.provisional.filter((entry) => entry.depth < depth);
@@ -447,11 +463,52 @@ export class LaggingReplicas {
       if (depth > 1) for (const entry of inside) this.state.provisional.push({ ...entry, depth: depth - 1 });
       return;
     }
+    await this.redo(exec, inside);
+  }
+
+  /** The application opened a savepoint of its own, at application transaction depth `depth`. */
+  rawSavepoint(name: string, depth: number): void {
+    if (this.state.built) this.state.rawSavepoints.push({ name, depth, provisional: this.state.provisional.length });
+  }
+
+  /** The application released its savepoint `name`, and with it every one opened after it. */
+  rawRelease(name: string): void {
+    const at = this.rawSavepointIndex(name);
+    if (at >= 0) this.state.rawSavepoints.length = at;
+  }
+
+  /**
+   * The application rolled back to its savepoint `name` (which stays): the syncs made since are
+   * undone on the connection, so they are made again.
+   */
+  async rawRollbackTo(exec: LagExecution, name: string): Promise<void> {
+    const at = this.rawSavepointIndex(name);
+    if (at < 0) return;
+    this.resolutionMayHaveChanged();
+    const mark = this.state.rawSavepoints[at]!;
+    this.state.rawSavepoints.length = at + 1;
+    const undone = this.state.provisional.slice(mark.provisional);
+    if (undone.length === 0) return;
+    this.state.provisional = this.state.provisional.slice(0, mark.provisional);
+    await this.redo(exec, undone);
+  }
+
+  private rawSavepointIndex(name: string): number {
+    for (let i = this.state.rawSavepoints.length - 1; i >= 0; i--) if (this.state.rawSavepoints[i]!.name === name) return i;
+    return -1;
+  }
+
+  /**
+   * Syncs (and changes of the capture) a rollback took back on the connection: the state from
+   * before the first is put back, and every replica synced again as far as it had been.
+   */
+  private async redo(exec: LagExecution, inside: readonly Provisional[]): Promise<void> {
     const targets = new Map<number, number>();
     for (const { replica, target } of inside) if (replica !== undefined) targets.set(replica, Math.max(targets.get(replica) ?? 0, target));
     const current = this.state;
     this.state = { ...cloneState(inside[0]!.before), lag: current.lag, commits: current.commits, dirty: current.dirty };
     this.state.provisional = current.provisional;
+    this.state.rawSavepoints = current.rawSavepoints;
     for (let i = 0; i < this.replicaCount; i++) {
       const replica = this.state.replicas[i];
       const now = current.replicas[i];
@@ -617,6 +674,7 @@ function cloneState(state: LagState): LagState {
     captured: new Map(state.captured),
     commits: [...state.commits],
     provisional: [...state.provisional],
+    rawSavepoints: [...state.rawSavepoints],
     replicas: state.replicas.map((replica) => ({
       ...replica,
       objects: new Map(replica.objects),

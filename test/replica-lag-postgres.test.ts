@@ -218,6 +218,25 @@ for (const { name, engine } of POSTGRES_LAG_ENGINES) {
       expect(await onReplica(dataSource, `SHOW "DateStyle"`)).to.have.length(1);
     });
 
+    it("should stream a replica read from the replica's copy", async () => {
+      await dataSource.getRepository(Author).save({ name: "synced" });
+      await dataSource.syncReplicas();
+      await dataSource.getRepository(Author).save({ name: "not synced" });
+      for (;;) {
+        const runner = dataSource.createQueryRunner("slave");
+        try {
+          if (runner.replicaIndex !== 0) continue;
+          const rows: unknown[] = [];
+          for await (const row of (await runner.stream(`SELECT "name" FROM "author" ORDER BY "name"`)) as AsyncIterable<unknown>)
+            rows.push(row);
+          expect(rows).to.deep.equal([{ name: "synced" }]);
+          break;
+        } finally {
+          await runner.release();
+        }
+      }
+    });
+
     it("should refuse to fetch from a cursor the master declared, and fetch from one the replica declared", async () => {
       await dataSource.getRepository(Author).save({ name: "not synced" });
       await dataSource.query(`DECLARE "on_master" CURSOR WITH HOLD FOR SELECT "name" FROM "author"`);

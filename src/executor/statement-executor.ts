@@ -476,7 +476,7 @@ export class StatementExecutor {
     runner: ExecutorRunner,
     sql: string,
     parameters: unknown[] | undefined,
-    open: () => Promise<S>,
+    open: (sql: string) => Promise<S>,
   ): Promise<S> {
     this.assertUsable(runner, "stream", sql);
     const statement = classifyStatement(sql, this.context.family, runner.replicaIndex !== undefined && !this.context.allowReplicaWrites);
@@ -513,7 +513,13 @@ export class StatementExecutor {
         }
         frame = pushed.frame;
       }
-      const stream = await open();
+      // A lagging replica streams from its own copy, as its reads do.
+      const lag = this.context.lag;
+      const routed =
+        statement === "read" && runner.replicaIndex !== undefined && lag?.routesReads
+          ? (await lag.route(this.lagExecution(runner), runner.replicaIndex, sql, parameters)).sql
+          : sql;
+      const stream = await open(routed);
       state.endStream = (error) => {
         stream.destroy?.(error instanceof Error ? error : undefined);
         end(error);

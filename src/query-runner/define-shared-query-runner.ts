@@ -157,7 +157,7 @@ export function defineSharedQueryRunner(
       onEnd?: (...args: unknown[]) => void,
       onError?: (...args: unknown[]) => void,
     ): Promise<any> {
-      return executor.stream(this, query, parameters, () => super.stream(query, parameters, onEnd, onError) as Promise<DriverStream>);
+      return executor.stream(this, query, parameters, (sql) => super.stream(sql, parameters, onEnd, onError) as Promise<DriverStream>);
     }
 
     executeInternal(sql: string, kind: StatementKind = "transaction"): Promise<unknown> {

@@ -121,7 +121,12 @@ async function main(): Promise<void> {
   const saveTransactions = await runSaveTransactionsSuite(plan.fast.realistic, plan.fixtureRows, plan.rounds, onProgress);
   const queries = await runQueryOverheadSuite(plan.queries, plan.fixtureRows, plan.pairedRounds, onProgress);
   const replication = await runReplicationSuite(plan.fast, plan.fixtureRows, BODIES, plan.pairedRounds, onProgress);
-  const replicaLag = await runReplicaLagSuite(plan.replicaLag, plan.fixtureRows, plan.largeFixtureRows, plan.pairedRounds, onProgress);
+  const replicaLag = [];
+  for (const engine of ["sqlite", "pglite"] as const) {
+    replicaLag.push(
+      await runReplicaLagSuite(engine, plan.replicaLag, plan.fixtureRows, plan.largeFixtureRows, plan.pairedRounds, onProgress),
+    );
+  }
   const floorGrowth = await runFloorGrowthSuite(plan, onProgress);
   const { version, ...postgres } = await postgresSuite(plan, onProgress);
   if (version) environment.postgres = version;

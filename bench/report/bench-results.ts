@@ -24,8 +24,8 @@ export interface BenchResults {
   readonly saveTransactions: readonly StrategyMeasurement[];
   readonly queries: readonly QueryOverhead[];
   readonly replication: readonly ReplicationCost[];
-  /** Replica lag: what a sync costs at two database sizes, and replica reads in lag mode against the shared mode. */
-  readonly replicaLag: ReplicaLagCost;
+  /** Replica lag: what a sync costs at two database sizes, and replica reads in lag mode against the shared mode; on SQLite and on PGlite. */
+  readonly replicaLag: readonly ReplicaLagCost[];
   readonly floorGrowth: readonly FloorGrowth[];
   readonly memory: MemoryGrowth;
   /** What classifying a statement for the replica guard costs, cold and warm. */

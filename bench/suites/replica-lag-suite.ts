@@ -2,11 +2,13 @@ import { TestIsolation, type SharedReplicationDataSource, type SharedReplication
 import { measure, type MeasuredTask } from "../harness/measure";
 import type { Summary } from "../harness/statistics";
 import type { IterationCount } from "../run-plan";
-import { sharedDataSource } from "../workload/bench-data-sources";
+import { sharedDataSource, type BenchEngine } from "../workload/bench-data-sources";
 import { loadFixtures, type FixtureIds } from "../workload/fixtures";
 
-/** What replica lag costs: a sync after one commit at two database sizes, and a replica read in each mode. */
+/** What replica lag costs on one engine: a sync after one commit at two database sizes, and a replica read in each mode. */
 export interface ReplicaLagCost {
+  /** `"sqlite"` (attached copies) or `"pglite"` (schema copies, reads checked with EXPLAIN). */
+  readonly engine: Exclude<BenchEngine, "postgres">;
   /** One insert, then `syncReplicas()` (2 replicas), with no fixture rows. */
   readonly syncEmpty: Summary;
   /** The same with the large fixtures: a sync costs what changed, not what the database holds. */
@@ -21,6 +23,7 @@ export interface ReplicaLagCost {
 
 /** A test group that stays open over the task's rounds, with one test open during each round. */
 function groupTask(
+  engine: Exclude<BenchEngine, "postgres">,
   label: string,
   count: IterationCount,
   settings: SharedReplicationSettings,
@@ -34,7 +37,7 @@ function groupTask(
     ...count,
     beforeAll: async () => {
       if (!group) {
-        const dataSource = sharedDataSource("sqlite", undefined, settings);
+        const dataSource = sharedDataSource(engine, undefined, settings);
         const isolation = new TestIsolation(dataSource, { setUpTestData: (manager) => loadFixtures(manager, fixtureRows) });
         await isolation.beginGroup();
         group = { dataSource, isolation };
@@ -67,8 +70,9 @@ async function replicaRead(dataSource: SharedReplicationDataSource, fixtures: Fi
   }
 }
 
-/** The sync at two fixture sizes, and the read in both modes, interleaved in rounds. */
+/** The sync at two fixture sizes, and the read in both modes, interleaved in rounds, on `engine`. */
 export async function runReplicaLagSuite(
+  engine: Exclude<BenchEngine, "postgres">,
   count: IterationCount,
   fixtureRows: number,
   largeFixtureRows: number,
@@ -77,12 +81,20 @@ export async function runReplicaLagSuite(
 ): Promise<ReplicaLagCost> {
   const lagged: SharedReplicationSettings = { replicas: 2, replicaLag: "manual" };
   const tasks = [
-    groupTask("lag: insert + sync, no fixtures", count, lagged, 0, insertAndSync),
-    groupTask(`lag: insert + sync, ${largeFixtureRows} fixture rows`, count, lagged, largeFixtureRows, insertAndSync),
-    groupTask("lag: replica read, shared", count, { replicas: 2 }, fixtureRows, replicaRead),
-    groupTask("lag: replica read, manual lag", count, lagged, fixtureRows, replicaRead),
+    groupTask(engine, `lag (${engine}): insert + sync, no fixtures`, count, lagged, 0, insertAndSync),
+    groupTask(engine, `lag (${engine}): insert + sync, ${largeFixtureRows} fixture rows`, count, lagged, largeFixtureRows, insertAndSync),
+    groupTask(engine, `lag (${engine}): replica read, shared`, count, { replicas: 2 }, fixtureRows, replicaRead),
+    groupTask(engine, `lag (${engine}): replica read, manual lag`, count, lagged, fixtureRows, replicaRead),
   ];
   const summaries = await measure(tasks, { rounds, onProgress });
   const [syncEmpty, syncLarge, readShared, readLagged] = tasks.map((task) => summaries.get(task.label)!);
-  return { syncEmpty: syncEmpty!, syncLarge: syncLarge!, largeFixtureRows, readShared: readShared!, readLagged: readLagged!, fixtureRows };
+  return {
+    engine,
+    syncEmpty: syncEmpty!,
+    syncLarge: syncLarge!,
+    largeFixtureRows,
+    readShared: readShared!,
+    readLagged: readLagged!,
+    fixtureRows,
+  };
 }

@@ -3,7 +3,7 @@ import { createTestDataSource } from "../ormconfig.test";
 import { ReplicaLagError, TestIsolation, TruncatingTestLifecycle, type SharedReplicationDataSource } from "../src";
 import { rejectionOf } from "./support/capture-error";
 import { PGLITE_START_TIMEOUT } from "./support/fidelity-engines";
-import { POSTGRES_LAG_ENGINES } from "./support/lag-engines";
+import { POSTGRES_LAG_ENGINES, rowsOnReplica, withReplicaRunner } from "./support/lag-engines";
 import { Author } from "./fixtures/blog-entities";
 
 /**
@@ -34,15 +34,8 @@ const SCHEMA = [
 ];
 
 /** Rows a read through replica `index` returns. */
-async function onReplica(dataSource: SharedReplicationDataSource, sql: string, index = 0): Promise<unknown[]> {
-  for (;;) {
-    const runner = dataSource.createQueryRunner("slave");
-    try {
-      if (runner.replicaIndex === index) return await runner.query(sql);
-    } finally {
-      await runner.release();
-    }
-  }
+function onReplica(dataSource: SharedReplicationDataSource, sql: string, index = 0): Promise<unknown[]> {
+  return rowsOnReplica(dataSource, index, sql);
 }
 
 for (const { name, engine } of POSTGRES_LAG_ENGINES) {
@@ -222,19 +215,12 @@ for (const { name, engine } of POSTGRES_LAG_ENGINES) {
       await dataSource.getRepository(Author).save({ name: "synced" });
       await dataSource.syncReplicas();
       await dataSource.getRepository(Author).save({ name: "not synced" });
-      for (;;) {
-        const runner = dataSource.createQueryRunner("slave");
-        try {
-          if (runner.replicaIndex !== 0) continue;
-          const rows: unknown[] = [];
-          for await (const row of (await runner.stream(`SELECT "name" FROM "author" ORDER BY "name"`)) as AsyncIterable<unknown>)
-            rows.push(row);
-          expect(rows).to.deep.equal([{ name: "synced" }]);
-          break;
-        } finally {
-          await runner.release();
-        }
-      }
+      const rows: unknown[] = [];
+      await withReplicaRunner(dataSource, 0, async (runner) => {
+        for await (const row of (await runner.stream(`SELECT "name" FROM "author" ORDER BY "name"`)) as AsyncIterable<unknown>)
+          rows.push(row);
+      });
+      expect(rows).to.deep.equal([{ name: "synced" }]);
     });
 
     it("should refuse to fetch from a cursor the master declared, and fetch from one the replica declared", async () => {
@@ -246,18 +232,11 @@ for (const { name, engine } of POSTGRES_LAG_ENGINES) {
       } finally {
         await dataSource.query(`CLOSE "on_master"`);
       }
-      for (;;) {
-        const runner = dataSource.createQueryRunner("slave");
-        try {
-          if (runner.replicaIndex !== 0) continue;
-          await runner.query(`DECLARE "on_replica" CURSOR WITH HOLD FOR SELECT "name" FROM "author"`);
-          expect(await runner.query(`FETCH ALL FROM "on_replica"`)).to.deep.equal([]);
-          await runner.query(`CLOSE "on_replica"`);
-          break;
-        } finally {
-          await runner.release();
-        }
-      }
+      await withReplicaRunner(dataSource, 0, async (runner) => {
+        await runner.query(`DECLARE "on_replica" CURSOR WITH HOLD FOR SELECT "name" FROM "author"`);
+        expect(await runner.query(`FETCH ALL FROM "on_replica"`)).to.deep.equal([]);
+        await runner.query(`CLOSE "on_replica"`);
+      });
     });
 
     it("should refuse a read calling a function of the application's that may read tables, since it would read the master's", async () => {

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { createTestDataSource } from "../ormconfig.test";
 import { TestIsolation, type SharedQueryRunner, type SharedReplicationDataSource } from "../src";
 import { PGLITE_START_TIMEOUT } from "./support/fidelity-engines";
-import { LAG_ENGINES } from "./support/lag-engines";
+import { LAG_ENGINES, rowsOnReplica } from "./support/lag-engines";
 import { Item } from "./fixtures/item-entity";
 
 /**
@@ -198,14 +198,6 @@ async function run(step: Command, runner: SharedQueryRunner, model: Model, nextV
 }
 
 async function readReplica(dataSource: SharedReplicationDataSource, index: number): Promise<number[]> {
-  for (;;) {
-    const runner = dataSource.createQueryRunner("slave");
-    try {
-      if (runner.replicaIndex !== index) continue;
-      const rows: { value: number }[] = await runner.query("SELECT value FROM item ORDER BY value");
-      return rows.map((row) => Number(row.value));
-    } finally {
-      await runner.release();
-    }
-  }
+  const rows = (await rowsOnReplica(dataSource, index, "SELECT value FROM item ORDER BY value")) as { value: number }[];
+  return rows.map((row) => Number(row.value));
 }

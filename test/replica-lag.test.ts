@@ -13,33 +13,14 @@ import {
 } from "../src";
 import { rejectionOf } from "./support/capture-error";
 import { PGLITE_START_TIMEOUT } from "./support/fidelity-engines";
-import { LAG_ENGINES } from "./support/lag-engines";
+import { LAG_ENGINES, rowsOnReplica, withReplicaRunner } from "./support/lag-engines";
 import { Author, Post } from "./fixtures/blog-entities";
 
 /** Author names a read through replica `index` returns (a runner of its own, as TypeORM's reads use). */
-async function namesOnReplica(dataSource: SharedReplicationDataSource, index: number): Promise<string[]> {
-  for (;;) {
-    const runner = dataSource.createQueryRunner("slave");
-    try {
-      if (runner.replicaIndex !== index) continue;
-      const rows = await runner.manager.getRepository(Author).find({ order: { name: "ASC" } });
-      return rows.map((author) => author.name);
-    } finally {
-      await runner.release();
-    }
-  }
-}
-
-/** Rows `sql` returns through replica `index`. */
-async function rowsOnReplica(dataSource: SharedReplicationDataSource, index: number, sql: string): Promise<unknown[]> {
-  for (;;) {
-    const runner = dataSource.createQueryRunner("slave");
-    try {
-      if (runner.replicaIndex === index) return await runner.query(sql);
-    } finally {
-      await runner.release();
-    }
-  }
+function namesOnReplica(dataSource: SharedReplicationDataSource, index: number): Promise<string[]> {
+  return withReplicaRunner(dataSource, index, async (runner) =>
+    (await runner.manager.getRepository(Author).find({ order: { name: "ASC" } })).map((author) => author.name),
+  );
 }
 
 async function namesOnMaster(dataSource: SharedReplicationDataSource): Promise<string[]> {

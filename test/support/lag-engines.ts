@@ -1,4 +1,6 @@
+import type { QueryRunner } from "typeorm";
 import { serverEngine, testServer } from "../../ormconfig.test";
+import type { SharedReplicationDataSource } from "../../src";
 import { POSTGRES_ENGINES, type FidelityEngine } from "./fidelity-engines";
 
 /** An engine lag mode runs on, and its name in test titles. */
@@ -20,3 +22,24 @@ export const LAG_ENGINES: readonly LagEngine[] = [
 export const POSTGRES_LAG_ENGINES: readonly LagEngine[] = LAG_ENGINES.filter(
   ({ engine }) => typeof engine === "object" || engine === "pglite",
 );
+
+/** Runs `fn` with a runner replica `index` serves (runners are given replicas in turn), released after. */
+export async function withReplicaRunner<T>(
+  dataSource: SharedReplicationDataSource,
+  index: number,
+  fn: (runner: QueryRunner) => Promise<T>,
+): Promise<T> {
+  for (;;) {
+    const runner = dataSource.createQueryRunner("slave");
+    try {
+      if (runner.replicaIndex === index) return await fn(runner);
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+/** Rows `sql` returns through replica `index`. */
+export function rowsOnReplica(dataSource: SharedReplicationDataSource, index: number, sql: string): Promise<unknown[]> {
+  return withReplicaRunner(dataSource, index, (runner) => runner.query(sql));
+}

@@ -31,6 +31,14 @@ const SCHEMA = [
   `CREATE TABLE "stamped" ("at" timestamptz, "v" text)`,
   `CREATE VIEW "first_names" AS SELECT "name" FROM "author_names" WHERE "name" LIKE 'a%'`,
   `CREATE TABLE "other"."author" ("name" text PRIMARY KEY)`,
+  `CREATE VIEW "archive"."entry_whats" AS SELECT "what" FROM "archive"."entry"`,
+  `CREATE FUNCTION "add_to_bag"(text) RETURNS integer LANGUAGE sql AS 'INSERT INTO "bag" VALUES ($1) RETURNING 1'`,
+  `CREATE FUNCTION "use_schema"(text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM set_config('search_path', $1, false); END $$`,
+  `CREATE FUNCTION "tenant"() RETURNS text LANGUAGE sql STABLE AS $$ SELECT current_setting('app.tenant', true) $$`,
+  `CREATE TABLE "unlogged_t" ("id" integer PRIMARY KEY)`,
+  `ALTER TABLE "unlogged_t" SET UNLOGGED`,
+  `CREATE TABLE "parent_t" ("id" integer PRIMARY KEY)`,
+  `CREATE TABLE "child_t" ("extra" text) INHERITS ("parent_t")`,
 ];
 
 /** Rows a read through replica `index` returns. */
@@ -137,6 +145,41 @@ for (const { name, engine } of POSTGRES_LAG_ENGINES) {
       ]);
       expect(await onReplica(dataSource, `SELECT "name" FROM "author_names"`)).to.deep.equal([{ name: "ADA" }]);
       expect(await onReplica(dataSource, `SELECT "name" FROM "first_names"`)).to.deep.equal([]);
+    });
+
+    it("should carry over writes a function called by a SELECT made, as commits", async () => {
+      await dataSource.query(`SELECT "add_to_bag"('by a function')`);
+      await dataSource.syncReplicas();
+      expect(await onReplica(dataSource, `SELECT "v" FROM "bag"`)).to.deep.equal([{ v: "by a function" }]);
+    });
+
+    it("should read views over tables of any schema from the copies", async () => {
+      await dataSource.query(`INSERT INTO "archive"."entry" VALUES (1, 'synced')`);
+      await dataSource.syncReplicas();
+      await dataSource.query(`INSERT INTO "archive"."entry" VALUES (2, 'not synced')`);
+      expect(await onReplica(dataSource, `SELECT "what" FROM "archive"."entry_whats"`)).to.deep.equal([{ what: "synced" }]);
+    });
+
+    it("should refuse reads of inheriting and unlogged tables and several statements at once, and run setting-reading helpers", async () => {
+      for (const sql of [`SELECT "id" FROM "parent_t"`, `SELECT "id" FROM "unlogged_t"`, `SELECT 1; SELECT "name" FROM "author"`]) {
+        const error = await rejectionOf(onReplica(dataSource, sql));
+        expect(error, sql).to.be.instanceOf(ReplicaLagError).and.to.include({ failure: "unreplicated-read" });
+      }
+      expect(await onReplica(dataSource, `SELECT "tenant"() AS "t"`)).to.deep.equal([{ t: null }]);
+    });
+
+    it("should resolve names through the search path a function set", async () => {
+      await dataSource.getRepository(Author).save({ name: "public row" });
+      await dataSource.query(`INSERT INTO "other"."author" VALUES ('other row')`);
+      await dataSource.syncReplicas();
+      const read = `SELECT "name" FROM "author"`;
+      expect(await onReplica(dataSource, read)).to.deep.equal([{ name: "public row" }]);
+      try {
+        await dataSource.query(`SELECT "use_schema"('other, public')`);
+        expect(await onReplica(dataSource, read)).to.deep.equal([{ name: "other row" }]);
+      } finally {
+        await dataSource.query(`RESET search_path`);
+      }
     });
 
     it("should resolve names through the search path in force at each read", async () => {

@@ -102,6 +102,21 @@ if (testDatabase === "postgres")
       });
     }
 
+    it("should roll back what a function called by a SELECT wrote, in a test that wrote nothing else", async () => {
+      await dataSource.query(
+        `CREATE FUNCTION "add_item"(integer) RETURNS integer LANGUAGE sql AS 'INSERT INTO item (value) VALUES ($1) RETURNING value'`,
+      );
+      await isolation.beginTest();
+      await dataSource.query(`SELECT "add_item"(7)`);
+      await isolation.endTest();
+      await isolation.beginTest();
+      try {
+        expect(await dataSource.getRepository(Item).count()).to.equal(0);
+      } finally {
+        await isolation.endTest();
+      }
+    });
+
     it("should put back the setting the test started with, whatever the test set last", async () => {
       await isolation.beginTest();
       const before = await timeZone();

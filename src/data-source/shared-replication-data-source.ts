@@ -201,6 +201,7 @@ export class SharedReplicationDataSource extends DataSource {
       else await createSchemaOnce(databaseKey, tables, create);
       if (internals.engine.persistent) internals.connection.beginSession(internals.createHarnessRunner());
       if (this.lagging) await this.prepareReplicaCopies(this.lagging);
+      await this.withHarnessRunner((runner) => internals.executor.prepareFunctionNames(runner));
       // A test group that was running when the DataSource was destroyed goes on isolating.
       internals.connection.resume();
     } catch (error) {
@@ -322,11 +323,14 @@ export class SharedReplicationDataSource extends DataSource {
     return publicLag(this.lagging?.lag ?? { kind: "none" });
   }
 
-  private async withLag<T>(fn: (execution: LagExecution) => Promise<T>): Promise<T> {
-    const internals = internalsOf(this)!;
-    const runner = internals.createHarnessRunner();
+  private withLag<T>(fn: (execution: LagExecution) => Promise<T>): Promise<T> {
+    return this.withHarnessRunner((runner) => internalsOf(this)!.executor.withConnection(runner, fn));
+  }
+
+  private async withHarnessRunner<T>(fn: (runner: ExecutorRunner) => Promise<T>): Promise<T> {
+    const runner = internalsOf(this)!.createHarnessRunner();
     try {
-      return await internals.executor.withConnection(runner, fn);
+      return await fn(runner);
     } finally {
       await runner.release();
     }

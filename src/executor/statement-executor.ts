@@ -13,6 +13,7 @@ import type { StatementKind } from "../query-log/query-log-entry";
 import type { RunnerContext } from "../query-runner/runner-context";
 import { classifyStatement } from "../sql/statement-classifier";
 import { readSessionChange, type SessionChange } from "../sql/session-change";
+import { VolatileCalls } from "../sql/postgres-functions";
 import { isTrivia, tokenize } from "../sql/tokenizer";
 import { readTransactionControl, type TransactionControl } from "../sql/transaction-control";
 import { currentTestScope } from "../testing/test-scope";
@@ -73,6 +74,8 @@ export interface DriverStream {
  * transaction frames (opened and ended here, never reported back), the engine call and the log.
  */
 export class StatementExecutor {
+  private readonly volatileCalls = new VolatileCalls();
+
   constructor(
     readonly connection: SharedConnection,
     private readonly context: RunnerContext,
@@ -103,6 +106,7 @@ export class StatementExecutor {
       }
       // Read-your-writes pinning (replicaPinning, withReplicaPinning): a write reached the master.
       if (statement === "write") noteWriteForPinning();
+      if (statement !== "read") this.volatileCalls.noteStatement(sql);
       if (statement === "write" && this.context.restoresSessionState) {
         const change = readSessionChange(sql);
         if (change === "multiple") throw new UnsupportedSqlError(sql, "a PRAGMA or ATTACH among several statements", SEND_ALONE, undefined);
@@ -128,6 +132,30 @@ export class StatementExecutor {
   private readOptions(sql: string): ExecuteOptions {
     const undoneByRollback = this.context.family === "postgres" && !this.context.restoresSessionState;
     return undoneByRollback && this.connection.hasDeferredFrames && POSTGRES_SETTING.test(sql) ? SETTING : READ;
+  }
+
+  /**
+   * Whether a read may write: on a persistent Postgres engine, one calling a VOLATILE function of
+   * the application's (an INSERT in a function called by SELECT). It then opens the test's
+   * savepoint first, as a write does, so the test's rollback undoes what it wrote.
+   */
+  private async readWrites(runner: ExecutorRunner, sql: string, options: ExecuteOptions): Promise<boolean> {
+    if (options !== READ || !this.readsMayWrite) return false;
+    return this.volatileCalls.in(sql, (query) => this.run(runner, query, undefined, false, "data", true, performance.now()));
+  }
+
+  /** Real Postgres (PGlite, a server): the application's functions may write. */
+  private get readsMayWrite(): boolean {
+    return this.context.family === "postgres" && !this.context.restoresSessionState;
+  }
+
+  /**
+   * Reads the names of the application's functions that may write, once the schema exists, so
+   * that the first reads of the tests do not (see {@link readWrites}).
+   */
+  async prepareFunctionNames(runner: ExecutorRunner): Promise<void> {
+    if (!this.readsMayWrite) return;
+    await this.withConnection(runner, (execution) => this.volatileCalls.load((sql) => execution.read(sql)).then(() => undefined));
   }
 
   /**
@@ -611,7 +639,9 @@ export class StatementExecutor {
       if (lease) lease.sql = sql;
       try {
         const control = this.controlStatement(runner);
-        if ((options.write || options.setting) && this.connection.hasDeferredFrames) await this.connection.openDeferredFrames(control);
+        if (this.connection.hasDeferredFrames && (options.write || options.setting || (await this.readWrites(runner, sql, options)))) {
+          await this.connection.openDeferredFrames(control);
+        }
         if (options.endsSavepoints) for (const release of this.connection.releaseRetained()) await control(release);
         const savepoint = this.context.statementSavepoints && kind === "data" && this.connection.needsStatementSavepoint(runner);
         const execute = savepoint
@@ -783,7 +813,18 @@ export class StatementExecutor {
         }
       }
       sent = true;
-      return await runner.engineQuery(statement.sql, statement.parameters, structured);
+      const result = await runner.engineQuery(statement.sql, statement.parameters, structured);
+      // A master read calling a function that writes: lagging replicas may be given its work.
+      if (
+        read &&
+        runner.replicaIndex === undefined &&
+        !internal &&
+        context.lag?.captures &&
+        (await this.readWrites(runner, statement.sql, READ))
+      ) {
+        await context.lag.masterReadWrote(this.lagExecution(runner));
+      }
+      return result;
     } catch (failure) {
       // statementSavepoints: the engine aborts the transaction on error (see RunnerContext).
       if (sent && context.statementSavepoints) this.connection.statementFailed(runner);

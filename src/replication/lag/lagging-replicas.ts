@@ -350,6 +350,18 @@ export class LaggingReplicas {
     this.forgetRoutes();
   }
 
+  /**
+   * A read the master ran called a function that may write: it is a write, outside every
+   * application transaction a commit (production autocommits it), and may have set the search path.
+   */
+  async masterReadWrote(exec: LagExecution): Promise<void> {
+    if (!this.state.built) return;
+    this.resolutionTouched = true;
+    this.forgetRoutes();
+    this.noteWrite();
+    if (exec.applicationDepth() === 0) await this.commitPoint(exec);
+  }
+
   /** A rollback ended work that may have changed how names resolve. */
   private resolutionMayHaveChanged(): void {
     if (this.resolutionTouched) this.forgetRoutes();
@@ -409,6 +421,8 @@ export class LaggingReplicas {
   private visibleCommits(index: number, interval: number): number {
     const replica = this.state.replicas[index]!;
     const now = Date.now();
+    // A clock set back (fake timers installed mid-test, at 0 by default) counts intervals from then.
+    if (now < replica.origin) replica.origin = replica.syncedTick = now;
     const tick = replica.origin + Math.floor((now - replica.origin) / interval) * interval;
     // The replica was in sync at its origin, and caught up at its last tick already.
     if (tick <= replica.syncedTick) return replica.appliedCommits;

@@ -1,22 +1,22 @@
 import { createHash } from "node:crypto";
 import type { CapturedTable, LagDialect, LagExecution, ReplicaNames, SchemaObject } from "./lag-dialect";
+import { APPLICATION_FUNCTION, calledFunctions, SYSTEM_SCHEMAS } from "../../sql/postgres-functions";
 import { isTrivia, tokenize } from "../../sql/tokenizer";
 import { replicaRead, UNHELD_TABLE } from "./replica-statement";
 
 /** Postgres's limit on an identifier's length, in bytes. */
 const MAX_IDENTIFIER = 63;
 
-/** Schemas that are never the application's: the catalogs, and every lag controller's own. */
-const SYSTEM_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT LIKE 'typeorm\\_shared\\_lag\\_%'`;
-
 /**
- * Functions of the application's (`p`) that may read tables: not the engine's or an extension's, and
- * not IMMUTABLE. Postgres's plan does not show what they read, which is the master's tables.
+ * Functions of the application's (`p`) that may read tables: not IMMUTABLE. Postgres's plan does
+ * not show what they read, which is the master's tables.
  */
 const TABLE_READING_FUNCTION =
-  `p.pronamespace IN (SELECT n.oid FROM pg_namespace n WHERE ${SYSTEM_SCHEMAS}) AND p.provolatile <> 'i' ` +
-  `AND p.prolang NOT IN (SELECT l.oid FROM pg_language l WHERE l.lanname IN ('c', 'internal')) ` +
-  `AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')`;
+  `${APPLICATION_FUNCTION} AND p.provolatile <> 'i' ` +
+  // A SQL or PL/pgSQL body that names no table and runs no query of its own (current_setting() helpers) reads none.
+  `AND NOT (p.prolang IN (SELECT l.oid FROM pg_language l WHERE l.lanname IN ('sql', 'plpgsql')) ` +
+  `AND p.prosrc !~* '\\m(from|join|table|execute|perform|copy|into|cursor|query)\\M') ` +
+  `AND p.prolang NOT IN (SELECT l.oid FROM pg_language l WHERE l.lanname IN ('c', 'internal'))`;
 
 /** Schemas a replica read may reach besides the replica's: the catalogs, and the session's temporary tables. */
 const SHARED_SCHEMAS = /^(?:pg_catalog|information_schema|pg_temp_\d+|pg_toast(?:_temp_\d+)?)$/;
@@ -55,7 +55,7 @@ const QUERY_RUNNING_FUNCTIONS = new Set([
 ]);
 
 /** What may change the search path unqualified names resolve through: `SET search_path`, `SET SCHEMA`, `set_config`, `RESET ALL`, `DISCARD ALL`. */
-const CHANGES_SEARCH_PATH = /search_path|\bset\s+(?:session\s+|local\s+)?schema\b|\b(?:reset|discard)\s+all\b/i;
+const CHANGES_SEARCH_PATH = /search_path|\bset_config\s*\(|\bset\s+(?:session\s+|local\s+)?schema\b|\b(?:reset|discard)\s+all\b/i;
 
 /** Statements Postgres's EXPLAIN plans, so that a replica read's tables can be checked. */
 const EXPLAINABLE = new Set(["SELECT", "WITH", "VALUES", "TABLE", "(", "DECLARE"]);
@@ -137,6 +137,8 @@ export class PostgresLagDialect implements LagDialect {
 
   async createLog(exec: LagExecution): Promise<void> {
     const lag = this.lag;
+    // A run killed while its copies were committed (a truncating lifecycle, keepDatabase) left them.
+    await this.dropCopies(exec);
     await exec.write(`CREATE SCHEMA ${lag}`);
     await exec.write(`CREATE TABLE ${lag}.log (seq bigserial PRIMARY KEY, tbl integer NOT NULL, op "char" NOT NULL, image text)`);
     await exec.write(`CREATE INDEX ON ${lag}.log (tbl, seq)`);
@@ -192,7 +194,8 @@ $capture$`,
 
   async masterObjects(exec: LagExecution): Promise<SchemaObject[]> {
     const rows = await exec.read(
-      `SELECT c.oid::text AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.relispartition AS partition, ` +
+      `SELECT c.oid::text AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind, ` +
+        `c.relispartition OR c.relpersistence = 'u' OR c.relrowsecurity OR EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = c.oid OR h.inhparent = c.oid) AS "notCopied", ` +
         `CASE WHEN c.relkind IN ('r', 'p', 'f', 'm') THEN (SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod) || ` +
         `coalesce(' COLLATE ' || (SELECT quote_ident(l.collname) FROM pg_collation l WHERE l.oid = a.attcollation AND a.attcollation <> 0), '') || ` +
         `CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END, ', ' ORDER BY a.attnum) ` +
@@ -221,9 +224,10 @@ $capture$`,
         // A view calling a function of the application's would read the master's tables through it.
         views.push({ type: "view", name, tableName: name, sql: `${row.oid}:${row.viewdef}`, unreplicable: row.callsFunctions === true });
       } else {
-        // Partitions, partitioned tables, materialized views and foreign tables hold rows a row
-        // trigger on the table does not see whole: a replica read of one is refused.
-        const unreplicable = kind !== "r" || row.partition === true;
+        // Partitions, partitioned and inheriting tables, materialized views and foreign tables hold
+        // rows a row trigger on the table does not see whole; a hot standby refuses unlogged tables;
+        // row-level security policies are not copied: a replica read of one is refused.
+        const unreplicable = kind !== "r" || row.notCopied === true;
         const key = row.key === null || row.key === undefined ? "[]" : String(row.key);
         tables.push({ type: "table", name, tableName: name, sql: `${row.oid}:${row.columns ?? ""}|${key}`, unreplicable });
       }
@@ -320,7 +324,7 @@ $capture$`,
     const from = truncated[0]?.seq === null || truncated[0]?.seq === undefined ? lo : Number(truncated[0].seq);
     if (from !== lo) await exec.write(`DELETE FROM ${copy}`);
     const net =
-      `SELECT image, sum(CASE op WHEN 'W' THEN 1 ELSE -1 END) AS n FROM ${this.lag}.log ` +
+      `SELECT image, sum(CASE op WHEN 'W' THEN 1 ELSE -1 END) AS n, max(seq) AS last FROM ${this.lag}.log ` +
       `WHERE tbl = ${table.id} AND op <> 'T' AND seq > ${from} AND seq <= ${hi} GROUP BY image`;
     const same = table.key.length
       ? table.key.map((column) => `y.${column} = (net.image::${copy}).${column}`).join(" AND ")
@@ -331,7 +335,7 @@ $capture$`,
     );
     await exec.write(
       `INSERT INTO ${copy} SELECT (come.row).* FROM (SELECT net.image::${copy} AS row FROM (${net}) AS net ` +
-        `CROSS JOIN generate_series(1, net.n) WHERE net.n > 0 OFFSET 0) AS come`,
+        `CROSS JOIN generate_series(1, net.n) WHERE net.n > 0 ORDER BY net.last OFFSET 0) AS come`,
     );
   }
 
@@ -376,6 +380,9 @@ $capture$`,
     parameters: unknown[] | undefined,
     names: ReplicaNames,
   ): Promise<{ readonly sql: string; readonly cache?: boolean } | { readonly refused: string }> {
+    if (statementCount(sql) > 1) {
+      return { refused: "It holds several statements, which Postgres' plan cannot check one by one. Send each on its own." };
+    }
     const first = firstWord(sql);
     if (CURSOR_STATEMENTS.has(first)) return this.routeCursorStatement(index, sql, first);
     if (READS_NO_TABLE.has(first)) return { sql };
@@ -407,7 +414,7 @@ $capture$`,
         refused:
           `It calls ${called}(), ${QUERY_RUNNING_FUNCTIONS.has(called) ? "which runs a query" : "a function of yours that may read tables"}: ` +
           "it would read the master's tables, where a replica reads its own. " +
-          "Read it through the master, or declare a function of yours IMMUTABLE if it reads no table.",
+          "Read it through the master.",
       };
     }
     const rows = await exec.read(`EXPLAIN (VERBOSE, FORMAT JSON) ${read.sql.slice(explainable.length)}`, parameters);
@@ -439,14 +446,7 @@ $capture$`,
 
   /** The first function `sql` calls that may read tables (see {@link TABLE_READING_FUNCTION}), if any. */
   private async tableReadingFunctionsCalled(exec: LagExecution, sql: string): Promise<string | undefined> {
-    const tokens = tokenize(sql, "postgres").filter((token) => !isTrivia(token.kind));
-    const text = (i: number) => sql.slice(tokens[i]?.start ?? 0, tokens[i]?.end ?? 0);
-    const called = new Set<string>();
-    for (let i = 0; i + 1 < tokens.length; i++) {
-      const token = tokens[i]!;
-      if (text(i + 1) !== "(" || (token.kind !== "word" && token.kind !== "quoted-identifier")) continue;
-      called.add(token.kind === "word" ? text(i).toLowerCase() : unquote(text(i)));
-    }
+    const called = calledFunctions(sql);
     if (called.size === 0) return undefined;
     for (const name of called) if (QUERY_RUNNING_FUNCTIONS.has(name)) return name;
     const rows = await exec.read(`SELECT DISTINCT p.proname AS name FROM pg_proc p WHERE ${TABLE_READING_FUNCTION}`);
@@ -495,24 +495,39 @@ $capture$`,
   }
 
   /**
-   * A view over the replica's copies: the master's definition, printed with the application's
-   * search path (names it finds there unqualified) and read back with the replica's schemas in
-   * front of it, so each name finds the copy where the replica holds one.
+   * A view over the replica's copies: the master's definition, printed with an empty search path
+   * (so every name it reads is qualified), its names pointed at the copies the replica holds. A
+   * name it has no copy of stays the master's, which the plan check of each read then refuses.
    */
   private async createView(exec: LagExecution, index: number, object: SchemaObject): Promise<void> {
-    const path = await this.searchPath(exec);
-    const definition = await exec.read(`SELECT pg_get_viewdef(${literal(object.name)}::regclass) AS sql`);
-    const replicaPath = [...path.map((schema) => this.replicaSchema(index, schema)), ...path].map(quote).join(", ");
-    const before = await exec.read(`SELECT current_setting('search_path') AS path, set_config('search_path', $1, true)`, [replicaPath]);
+    const before = await exec.read(`SELECT current_setting('search_path') AS path, set_config('search_path', '', true)`);
+    let definition: string;
     try {
-      await exec.write(`CREATE VIEW ${this.replicaName(index, object.name)} AS ${String(definition[0]?.sql ?? "").replace(/;\s*$/, "")}`);
+      definition = String((await exec.read(`SELECT pg_get_viewdef(${literal(object.name)}::regclass) AS sql`))[0]?.sql ?? "");
     } finally {
       await exec.read(`SELECT set_config('search_path', $1, true)`, [String(before[0]?.path ?? "")]);
     }
+    const own = `${this.prefix}_r${index}_`;
+    const rows = await exec.read(
+      `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ` +
+        `WHERE left(n.nspname, ${own.length}) = ${literal(own)} AND c.relkind IN ('r', 'v')`,
+    );
+    const held = new Set(rows.map((row) => qualified(String(row.schema), String(row.name))));
+    const read = replicaRead(definition.replace(/;\s*$/, ""), {
+      dialect: "postgres",
+      unqualified: () => undefined,
+      qualified: (schema, name) => {
+        const copy = this.replicaSchema(index, schema);
+        return held.has(qualified(copy, name)) ? quote(copy) : undefined;
+      },
+    });
+    if ("refused" in read) throw new Error(read.refused);
+    await exec.write(`CREATE VIEW ${this.replicaName(index, object.name)} AS ${read.sql}`);
   }
 }
 
-const UNREPLICABLE = "a partitioned table, a partition, a materialized view, a foreign table, or a view calling a function of yours";
+const UNREPLICABLE =
+  "a partitioned, partition or inheriting table, an unlogged table, a table with row-level security, a materialized view, a foreign table, or a view calling a function of yours";
 
 /** `"schema"."name"` split back into its parts. */
 function splitQualified(name: string): [schema: string, relation: string] {
@@ -530,6 +545,21 @@ function cursorName(sql: string, which: "declared" | "last"): string {
   const token = which === "declared" ? tokens[1] : tokens[tokens.length - 1];
   const text = token ? sql.slice(token.start, token.end) : "";
   return token?.kind === "quoted-identifier" ? unquote(text) : text.toLowerCase();
+}
+
+/** How many statements `sql` holds (empty ones between `;`s left out). */
+function statementCount(sql: string): number {
+  let count = 0;
+  let inStatement = false;
+  for (const token of tokenize(sql, "postgres")) {
+    if (isTrivia(token.kind)) continue;
+    if (token.kind === "separator") inStatement = false;
+    else if (!inStatement) {
+      inStatement = true;
+      count++;
+    }
+  }
+  return count;
 }
 
 /** The first keyword of a statement, upper-cased (`(` for a parenthesised query). */

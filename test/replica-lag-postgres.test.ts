@@ -168,34 +168,25 @@ for (const { name, engine } of POSTGRES_LAG_ENGINES) {
       expect(await onReplica(dataSource, `SELECT "tenant"() AS "t"`)).to.deep.equal([{ t: null }]);
     });
 
-    it("should resolve names through the search path a function set", async () => {
-      await dataSource.getRepository(Author).save({ name: "public row" });
-      await dataSource.query(`INSERT INTO "other"."author" VALUES ('other row')`);
-      await dataSource.syncReplicas();
-      const read = `SELECT "name" FROM "author"`;
-      expect(await onReplica(dataSource, read)).to.deep.equal([{ name: "public row" }]);
-      try {
-        await dataSource.query(`SELECT "use_schema"('other, public')`);
-        expect(await onReplica(dataSource, read)).to.deep.equal([{ name: "other row" }]);
-      } finally {
-        await dataSource.query(`RESET search_path`);
-      }
-    });
-
-    it("should resolve names through the search path in force at each read", async () => {
-      await dataSource.getRepository(Author).save({ name: "public row" });
-      await dataSource.query(`INSERT INTO "other"."author" VALUES ('other row')`);
-      await dataSource.syncReplicas();
-      const read = `SELECT "name" FROM "author"`;
-      expect(await onReplica(dataSource, read)).to.deep.equal([{ name: "public row" }]);
-      try {
-        await dataSource.query(`SET search_path = "other", "public"`);
-        expect(await onReplica(dataSource, read)).to.deep.equal([{ name: "other row" }]);
-      } finally {
-        await dataSource.query(`RESET search_path`);
-      }
-      expect(await onReplica(dataSource, read)).to.deep.equal([{ name: "public row" }]);
-    });
+    for (const [how, change] of [
+      ["SET search_path", `SET search_path = "other", "public"`],
+      ["a function calling set_config()", `SELECT "use_schema"('other, public')`],
+    ] as const) {
+      it(`should resolve names through the search path in force at each read, set by ${how}`, async () => {
+        await dataSource.getRepository(Author).save({ name: "public row" });
+        await dataSource.query(`INSERT INTO "other"."author" VALUES ('other row')`);
+        await dataSource.syncReplicas();
+        const read = `SELECT "name" FROM "author"`;
+        expect(await onReplica(dataSource, read)).to.deep.equal([{ name: "public row" }]);
+        try {
+          await dataSource.query(change);
+          expect(await onReplica(dataSource, read)).to.deep.equal([{ name: "other row" }]);
+        } finally {
+          await dataSource.query(`RESET search_path`);
+        }
+        expect(await onReplica(dataSource, read)).to.deep.equal([{ name: "public row" }]);
+      });
+    }
 
     it("should match the rows of a table without a primary key whole, duplicates included", async () => {
       const select = `SELECT "v" FROM "bag" ORDER BY "v"`;

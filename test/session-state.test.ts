@@ -74,6 +74,16 @@ if (testDatabase === "postgres")
     let dataSource: SharedReplicationDataSource;
     let isolation: TestIsolation;
     const timeZone = async () => ((await dataSource.query("SHOW TIME ZONE")) as Record<string, string>[])[0]!.TimeZone;
+    /** Ends the running test, and returns what `read` finds in the next one. */
+    const inNextTest = async <T>(read: () => Promise<T>): Promise<T> => {
+      await isolation.endTest();
+      await isolation.beginTest();
+      try {
+        return await read();
+      } finally {
+        await isolation.endTest();
+      }
+    };
 
     before(async () => {
       dataSource = createTestDataSource({}, { entities: [Item] });
@@ -92,13 +102,7 @@ if (testDatabase === "postgres")
         const before = await timeZone();
         await dataSource.query(change);
         if (!change.includes("LOCAL")) expect(await timeZone()).to.equal("Asia/Tokyo");
-        await isolation.endTest();
-        await isolation.beginTest();
-        try {
-          expect(await timeZone()).to.equal(before);
-        } finally {
-          await isolation.endTest();
-        }
+        expect(await inNextTest(timeZone)).to.equal(before);
       });
     }
 
@@ -108,13 +112,7 @@ if (testDatabase === "postgres")
       );
       await isolation.beginTest();
       await dataSource.query(`SELECT "add_item"(7)`);
-      await isolation.endTest();
-      await isolation.beginTest();
-      try {
-        expect(await dataSource.getRepository(Item).count()).to.equal(0);
-      } finally {
-        await isolation.endTest();
-      }
+      expect(await inNextTest(() => dataSource.getRepository(Item).count())).to.equal(0);
     });
 
     it("should put back the setting the test started with, whatever the test set last", async () => {
@@ -123,12 +121,6 @@ if (testDatabase === "postgres")
       await dataSource.query("SET TIME ZONE 'Europe/Paris'");
       await dataSource.getRepository(Item).insert({ value: 1 });
       await dataSource.query("SET TIME ZONE 'UTC'");
-      await isolation.endTest();
-      await isolation.beginTest();
-      try {
-        expect(await timeZone()).to.equal(before);
-      } finally {
-        await isolation.endTest();
-      }
+      expect(await inNextTest(timeZone)).to.equal(before);
     });
   });

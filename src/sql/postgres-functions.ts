@@ -8,6 +8,8 @@ export const APPLICATION_FUNCTION =
   `p.pronamespace IN (SELECT n.oid FROM pg_namespace n WHERE ${SYSTEM_SCHEMAS}) ` +
   `AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')`;
 
+const CACHE_LIMIT = 512;
+
 /** Words a `(` follows that call no function. */
 const NOT_CALLS = new Set(
   "where and or not in on as values exists any all some select from join using over filter within into limit offset by having when then else case returning set table lateral union except intersect with is between like ilike distinct array row cast".split(
@@ -39,6 +41,8 @@ export function calledFunctions(sql: string): Set<string> {
  */
 export class VolatileCalls {
   private names: Set<string> | undefined;
+  /** The functions each statement text calls: statements repeat, and this runs on reads. */
+  private readonly calls = new Map<string, readonly string[]>();
 
   /** A statement other than a read ran: one that may change the functions makes their names stale. */
   noteStatement(sql: string): void {
@@ -46,11 +50,21 @@ export class VolatileCalls {
   }
 
   async in(sql: string, read: (sql: string) => Promise<Record<string, unknown>[]>): Promise<boolean> {
-    const called = calledFunctions(sql);
-    if (called.size === 0) return false;
+    const called = this.callsOf(sql);
+    if (called.length === 0) return false;
     const names = this.names ?? (await this.load(read));
     for (const name of called) if (names.has(name)) return true;
     return false;
+  }
+
+  private callsOf(sql: string): readonly string[] {
+    let called = this.calls.get(sql);
+    if (called === undefined) {
+      called = [...calledFunctions(sql)];
+      if (this.calls.size >= CACHE_LIMIT) this.calls.delete(this.calls.keys().next().value!);
+      this.calls.set(sql, called);
+    }
+    return called;
   }
 
   /** Reads the names of the application's VOLATILE functions. */

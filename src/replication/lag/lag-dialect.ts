@@ -52,8 +52,11 @@ export interface ReplicaNames {
 export interface LagDialect {
   /** Statements that give a new connection the replicas' storage, run once, outside any transaction. */
   attachStatements(): string[];
-  /** Drops the log, the capture and every replica's copies from the database. */
-  dropCopies(exec: LagExecution): Promise<void>;
+  /**
+   * Drops the log, the capture and every replica's copies from the database: where they can
+   * outlive the DataSource (a persistent database). Undefined where they go with the connection.
+   */
+  dropCopies?(exec: LagExecution): Promise<void>;
   /** Creates the capture's log and clock. */
   createLog(exec: LagExecution): Promise<void>;
   /** The capture's sequence now: every captured change up to it has a smaller or equal number. */

@@ -226,7 +226,7 @@ export class LaggingReplicas {
    * the tests that used them.
    */
   async dropCopies(exec: LagExecution): Promise<void> {
-    if (!this.state.built) return;
+    if (!this.state.built || !this.dialect.dropCopies) return;
     await this.dialect.dropCopies(exec);
     this.copiesLost();
   }

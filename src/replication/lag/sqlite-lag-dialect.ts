@@ -37,18 +37,6 @@ export class SqliteLagDialect implements LagDialect {
     await exec.write(`CREATE TEMP TABLE ${this.touched} (seq INTEGER PRIMARY KEY, tbl INTEGER NOT NULL)`);
   }
 
-  async dropCopies(exec: LagExecution): Promise<void> {
-    for (let i = 0; i < this.replicaCount; i++) {
-      const schema = quoteIdentifier(this.schemaOf(i));
-      const objects = await exec.read(`SELECT type, name FROM ${schema}.sqlite_master WHERE type IN ('table', 'view')`);
-      for (const { type, name } of objects)
-        await exec.write(`DROP ${String(type).toUpperCase()} IF EXISTS ${schema}.${quoteIdentifier(String(name))}`);
-    }
-    const own = `${this.prefix}_`;
-    const temp = await exec.read(`SELECT name FROM temp.sqlite_master WHERE type = 'table' AND substr(name, 1, ${own.length}) = '${own}'`);
-    for (const { name } of temp) await exec.write(`DROP TABLE IF EXISTS temp.${quoteIdentifier(String(name))}`);
-  }
-
   async lastSeq(exec: LagExecution): Promise<number> {
     const rows = await exec.read(`SELECT seq FROM ${this.clock}`);
     return Number(rows[0]?.seq ?? 0);

@@ -255,6 +255,10 @@ for (const { name, engine } of POSTGRES_LAG_ENGINES) {
           rows.push(row);
       });
       expect(rows).to.deep.equal([{ name: "synced" }]);
+      // A stream the replica cannot serve is refused before it holds the connection.
+      const refused = await rejectionOf(withReplicaRunner(dataSource, 0, (runner) => runner.stream(`SELECT "n" FROM "author_count"`)));
+      expect(refused).to.be.instanceOf(ReplicaLagError).and.to.include({ failure: "unreplicated-read" });
+      expect(await onReplica(dataSource, `SELECT "name" FROM "author"`)).to.deep.equal([{ name: "synced" }]);
     });
 
     it("should refuse to fetch from a cursor the master declared, and fetch from one the replica declared", async () => {

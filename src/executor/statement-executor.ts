@@ -130,8 +130,7 @@ export class StatementExecutor {
    * first, so it is undone with the test.
    */
   private readOptions(sql: string): ExecuteOptions {
-    const undoneByRollback = this.context.family === "postgres" && !this.context.restoresSessionState;
-    return undoneByRollback && this.connection.hasDeferredFrames && POSTGRES_SETTING.test(sql) ? SETTING : READ;
+    return this.realPostgres && this.connection.hasDeferredFrames && POSTGRES_SETTING.test(sql) ? SETTING : READ;
   }
 
   /**
@@ -140,12 +139,12 @@ export class StatementExecutor {
    * savepoint first, as a write does, so the test's rollback undoes what it wrote.
    */
   private async readWrites(runner: ExecutorRunner, sql: string, options: ExecuteOptions): Promise<boolean> {
-    if (options !== READ || !this.readsMayWrite) return false;
+    if (options !== READ || !this.realPostgres) return false;
     return this.volatileCalls.in(sql, (query) => this.run(runner, query, undefined, false, "data", true, performance.now()));
   }
 
-  /** Real Postgres (PGlite, a server): the application's functions may write. */
-  private get readsMayWrite(): boolean {
+  /** Real Postgres (PGlite, a server): settings are undone by rollbacks, and the application's functions may write. */
+  private get realPostgres(): boolean {
     return this.context.family === "postgres" && !this.context.restoresSessionState;
   }
 
@@ -154,7 +153,7 @@ export class StatementExecutor {
    * that the first reads of the tests do not (see {@link readWrites}).
    */
   async prepareFunctionNames(runner: ExecutorRunner): Promise<void> {
-    if (!this.readsMayWrite) return;
+    if (!this.realPostgres) return;
     await this.withConnection(runner, (execution) => this.volatileCalls.load((sql) => execution.read(sql)).then(() => undefined));
   }
 

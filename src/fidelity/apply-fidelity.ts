@@ -4,7 +4,7 @@ import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import type { TableColumn } from "typeorm/schema-builder/table/TableColumn";
 import { ApplyValueTransformers } from "typeorm/util/ApplyValueTransformers";
 import { IncompatibleTypeOrmError } from "../errors/incompatible-typeorm-error";
-import { ColumnPlanner } from "./column-planner";
+import { ColumnPlanner, type ColumnPlan } from "./column-planner";
 import { translateDefault } from "./default-expression";
 import { FidelitySelectQueryBuilder, registerLockProfile } from "./fidelity-select-query-builder";
 import { engineStatement, type EngineStatement } from "./engine-statement";
@@ -126,9 +126,16 @@ export function applyProductionFidelity(
   driver.mappedDataTypes = { ...driver.mappedDataTypes, ...PRODUCTION_MAPPED_TYPES[profile.dialect] };
   driver.normalizeType = (column) => planner.planOf(column as ColumnMetadata)?.storage ?? native.normalizeType(column);
   driver.getColumnLength = (column) => planner.planOf(column)?.length ?? native.getColumnLength(column);
+  // TypeORM asks for every insert; the translation depends on the column's default and plan only.
+  const defaults = new WeakMap<ColumnMetadata, { source: unknown; plan: ColumnPlan; sql: string | undefined }>();
   driver.normalizeDefault = (column) => {
     const plan = planner.planOf(column);
-    return plan ? translateDefault(column, plan, profile.dialect) : native.normalizeDefault(column);
+    if (!plan) return native.normalizeDefault(column);
+    const known = defaults.get(column as ColumnMetadata);
+    if (known && known.source === column.default && known.plan === plan) return known.sql;
+    const sql = translateDefault(column, plan, profile.dialect);
+    defaults.set(column as ColumnMetadata, { source: column.default, plan, sql });
+    return sql;
   };
   driver.createFullType = (column) => storageFullType(column, native.createFullType);
   driver.findChangedColumns = (tableColumns, columns) => findChangedColumns(driver, tableColumns, columns);

@@ -25,6 +25,11 @@ const PLAN_LIMIT = 512;
 const PLANNABLE_LENGTH = 8_192;
 const plans: Readonly<Record<ProductionDialect, Map<string, StatementPlan>>> = { postgres: new Map(), mysql: new Map() };
 
+// What every edit of a plan needs in the text: FOR / LOCK (locking clauses and their markers),
+// CURRENT_TIMESTAMP, or `$` (numbered placeholders). A statement with none is run as written,
+// untokenized; words that merely contain them (FORMAT, BLOCK) only cost the tokenization.
+const MAY_NEED_EDITS = /for|lock|current_timestamp|\$/i;
+
 /**
  * The statement the engine runs for one written for production: without locking clauses (the
  * engine serialises writers, so the lock holds), and, for Postgres, with its numbered placeholders
@@ -35,6 +40,7 @@ const plans: Readonly<Record<ProductionDialect, Map<string, StatementPlan>>> = {
  */
 export function engineStatement(sql: string, parameters: unknown[] | undefined, dialect: ProductionDialect): EngineStatement {
   const plan = planOf(sql, dialect);
+  if (!plan) return { sql, parameters };
   const positional = plan.positional;
   if (positional && parameters && parameters.length > 0 && positional.order.every((index) => index < parameters.length)) {
     return { sql: positional.sql, parameters: positional.order.map((index) => parameters[index]) };
@@ -42,10 +48,12 @@ export function engineStatement(sql: string, parameters: unknown[] | undefined, 
   return { sql: plan.sql, parameters };
 }
 
-function planOf(sql: string, dialect: ProductionDialect): StatementPlan {
+/** The plan of `sql`; `undefined` when it runs as written (one-off texts stay out of the cache: SQLite's TypeORM writes numbers into its INSERTs). */
+function planOf(sql: string, dialect: ProductionDialect): StatementPlan | undefined {
   const cache = plans[dialect];
   let plan = cache.get(sql);
   if (plan) return plan;
+  if (!MAY_NEED_EDITS.test(sql)) return undefined;
   plan = makePlan(sql, dialect);
   if (sql.length <= PLANNABLE_LENGTH) {
     if (cache.size >= PLAN_LIMIT) cache.delete(cache.keys().next().value!);

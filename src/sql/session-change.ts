@@ -47,7 +47,10 @@ function unquoted(token: SqlToken, text: string): string {
  * @returns `"multiple"` for a multi-statement string that contains such a change.
  */
 export function readSessionChange(sql: string): SessionChange | "multiple" | undefined {
-  // Every write is asked: the answer is cached by text, as the classifier's is (statements repeat).
+  // Every write is asked. Most never name either keyword (and many are new texts: SQLite's TypeORM
+  // writes numbers into its INSERTs), so they are not tokenized at all.
+  if (!SESSION_CHANGE_KEYWORD.test(sql)) return undefined;
+  // The answer is cached by text, as the classifier's is (statements repeat).
   if (cache.has(sql)) return cache.get(sql);
   const change = readUncached(sql);
   if (sql.length <= CACHEABLE_LENGTH) {
@@ -57,6 +60,8 @@ export function readSessionChange(sql: string): SessionChange | "multiple" | und
   return change;
 }
 
+// Without either word anywhere in its text, a statement can neither set a pragma nor attach.
+const SESSION_CHANGE_KEYWORD = /pragma|attach/i;
 const CACHE_LIMIT = 512;
 const CACHEABLE_LENGTH = 8192;
 const cache = new Map<string, SessionChange | "multiple" | undefined>();

@@ -43,15 +43,22 @@ export function parseInteger(ref: ColumnRef, dialect: ProductionDialect, range: 
 
 /** `smallint`, `integer`, MySQL `tinyint`/`mediumint`/`int`: JavaScript numbers. */
 export class IntegerCodec extends PlainNumberCodec {
+  private readonly min: number;
+  private readonly max: number;
+
   constructor(
     private readonly ref: ColumnRef,
     private readonly dialect: ProductionDialect,
     private readonly range: IntegerRange,
   ) {
     super();
+    this.min = Number(range.min);
+    this.max = Number(range.max);
   }
 
   normalize(value: unknown): number {
+    // A safe integer in range reads the same in both dialects: no text to parse (`+ 0` makes -0 the 0 pg would send).
+    if (typeof value === "number" && Number.isSafeInteger(value) && value >= this.min && value <= this.max) return value + 0;
     return Number(parseInteger(this.ref, this.dialect, this.range, value));
   }
 }

@@ -38,6 +38,19 @@ function parseServerUtc(text: string): number | undefined {
   return time;
 }
 
+// `YYYY-MM-DD HH:MM:SS.mmm`, as TypeORM's mixedDateToUtcDatetimeString prints (d: a digit).
+const STORED_FORMAT = "dddd-dd-dd dd:dd:dd.ddd";
+
+function isStoredFormat(text: string): boolean {
+  if (text.length !== STORED_FORMAT.length) return false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const expected = STORED_FORMAT.charCodeAt(i);
+    if (expected === 100 /* d */ ? code < 48 || code > 57 : code !== expected) return false;
+  }
+  return true;
+}
+
 /**
  * Timestamps (`timestamptz`, `timestamp`, MySQL `datetime`/`timestamp`): Date in, the same
  * instant out, rounded to the column's fractional-second precision (MySQL's default is whole
@@ -80,6 +93,8 @@ export class TimestampCodec implements ColumnCodec<number> {
     if (typeof stored === "number") return stored;
     if (stored instanceof Date) return stored.getTime();
     let text = String(stored);
+    // What store() writes, read without the patterns below (which give it the same T and Z).
+    if (isStoredFormat(text)) return Date.parse(`${text.slice(0, 10)}T${text.slice(11)}Z`);
     if (/^\d{4}-\d\d-\d\d \d\d:\d\d/.test(text)) text = text.replace(" ", "T");
     if (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(text)) text += "Z";
     return new Date(text).getTime();

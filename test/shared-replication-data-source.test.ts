@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { DataSource, DefaultNamingStrategy, QueryFailedError, type Logger } from "typeorm";
+import { DataSource, DefaultNamingStrategy, EventSubscriber, QueryFailedError, type Logger } from "typeorm";
 import { createTestDataSource, productionOptions, testServer } from "../ormconfig.test";
-import { QueryRunnerReleasedError, SharedReplicationDataSource, type SharedQueryRunner } from "../src";
+import { QueryRunnerReleasedError, SharedReplicationDataSource, TestIsolation, type SharedQueryRunner } from "../src";
 import { Author, Post } from "./fixtures/blog-entities";
 import { rejectionOf } from "./support/capture-error";
 import { DRIVER_TYPES, testCombination } from "./support/test-combination";
@@ -55,6 +55,61 @@ describe("SharedReplicationDataSource", () => {
       } finally {
         await custom.destroy();
       }
+    });
+
+    it("should show TypeORM's logger and query subscribers the application's transaction statements, never the library's savepoints", async () => {
+      const logged: string[] = [];
+      const seen: string[] = [];
+      const logger: Logger = {
+        logQuery: (query) => void logged.push(query),
+        logQueryError: () => undefined,
+        logQuerySlow: () => undefined,
+        logSchemaBuild: () => undefined,
+        logMigration: () => undefined,
+        log: () => undefined,
+      };
+      @EventSubscriber()
+      class QueryWatcher {
+        beforeQuery(event: { query: string }): void {
+          seen.push(`before ${event.query}`);
+        }
+        afterQuery(event: { query: string; success: boolean }): void {
+          seen.push(`after ${event.query} ${event.success ? "ok" : "failed"}`);
+        }
+      }
+      const custom = createTestDataSource({}, { logger, logging: true, subscribers: [QueryWatcher] });
+      const isolation = new TestIsolation(custom);
+      await isolation.beginGroup();
+      const testId = await isolation.beginTest();
+      try {
+        logged.length = 0;
+        seen.length = 0;
+        // A transaction with a nested one (a savepoint in production), and one rolled back.
+        await custom.transaction(async (manager) => {
+          await manager.save(Author, { name: "logged" });
+          await manager.transaction((nested) => nested.save(Author, { name: "nested" }));
+        });
+        const runner = custom.createQueryRunner();
+        await runner.startTransaction();
+        await runner.rollbackTransaction();
+        await runner.release();
+      } finally {
+        await isolation.endTest(testId);
+        await isolation.endGroup();
+      }
+      // What TypeORM's runner for the engine's driver sends: BEGIN TRANSACTION on SQLite, START TRANSACTION on servers.
+      const control = logged.filter((sql) => /^(BEGIN|START|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/.test(sql));
+      expect(control.map((sql) => sql.replace(/^(BEGIN|START) TRANSACTION$/, "BEGIN"))).to.deep.equal([
+        "BEGIN",
+        "SAVEPOINT typeorm_1",
+        "RELEASE SAVEPOINT typeorm_1",
+        "COMMIT",
+        "BEGIN",
+        "ROLLBACK",
+      ]);
+      expect(logged.filter((sql) => /typeorm_shared_/.test(sql))).to.deep.equal([]);
+      expect(seen).to.include.members(["before COMMIT", "after COMMIT ok", "before ROLLBACK", "after ROLLBACK ok"]);
+      expect(seen.filter((entry) => /typeorm_shared_/.test(entry))).to.deep.equal([]);
     });
 
     it("should simulate no replica and not be replicated when the application has no replication", async () => {

@@ -122,6 +122,7 @@ export class SharedReplicationDataSource extends DataSource {
       nextRunnerId: () => ++runnerIds,
       lastRunnerId: () => runnerIds,
       prepareRunner: engine.prepareRunner?.bind(engine),
+      runControl: engine.runControl?.bind(engine),
       statementError: engine.statementError?.bind(engine),
       ...(lagging ? { lag: lagging } : {}),
       ...fidelity,

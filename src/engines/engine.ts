@@ -61,6 +61,16 @@ export interface Engine {
   /** Called for every runner right after it is constructed, e.g. to share per-connection state between runners. */
   prepareRunner?(runner: QueryRunner): void;
   /**
+   * Runs one of the library's own transaction-control statements (a transaction frame's `BEGIN`,
+   * `SAVEPOINT`, `RELEASE`, `ROLLBACK TO`, `COMMIT` or `ROLLBACK`) on the connection `runner` uses,
+   * without TypeORM's `query()`, for engines where that path costs more than the statement. Resolves
+   * once it ran; rejects with a `QueryFailedError`, as TypeORM's `query()` does. TypeORM's logger and
+   * subscribers are then shown the statements of the application's transaction instead (`BEGIN
+   * TRANSACTION`, `COMMIT`), as production's TypeORM shows them. The default value is `undefined`:
+   * TypeORM's `query()` runs them.
+   */
+  runControl?(runner: QueryRunner, sql: string): Promise<void>;
+  /**
    * The error a failed statement reports, given what the driver's runner threw for it. TypeORM
    * reports a failed statement as a `QueryFailedError`; an engine whose runner lets some driver
    * errors escape unwrapped wraps them here. The default is the error as thrown.

@@ -38,6 +38,13 @@ export interface ExecutorRunner extends ConnectionClient {
   readonly isTransactionActive: boolean;
   /** The engine call: TypeORM's own `query()` of the engine's runner, on the shared connection. */
   engineQuery(sql: string, parameters: unknown[] | undefined, structured: boolean | undefined): Promise<any>;
+  /** A transaction-control statement of the library's own: the engine's `runControl`, or TypeORM's `query()`. */
+  engineControl(sql: string): Promise<unknown>;
+  /**
+   * Shows TypeORM's logger and subscribers a statement the executor runs without TypeORM's `query()`,
+   * as `query()` would: before it runs, then (with `outcome`) once it ran.
+   */
+  announce(sql: string, outcome?: { readonly ms: number; readonly error?: unknown }): Promise<void> | undefined;
   /** Sets TypeORM's `isTransactionActive`, and its `transactionDepth` when `depth` is given. */
   setTransactionState(active: boolean, depth?: number): void;
 }

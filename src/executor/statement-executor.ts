@@ -35,12 +35,17 @@ interface ExecuteOptions {
   readonly setting?: boolean;
   /** The application's own RELEASE or ROLLBACK TO: retained savepoints on top are released first. */
   readonly endsSavepoints?: boolean;
+  /** A transaction frame's own statement (the library's SQL, in the engine's dialect): run by the engine's `runControl`. */
+  readonly frame?: boolean;
 }
 
 // Shared, so the statement path allocates no options object per query.
 const READ: ExecuteOptions = { kind: "data" };
 const WRITE: ExecuteOptions = { kind: "data", write: true };
 const CONTROL: ExecuteOptions = { kind: "transaction" };
+const FRAME: ExecuteOptions = { kind: "transaction", frame: true };
+// What TypeORM's transaction methods send that the executor runs as frames of its own (see protocol).
+const PROTOCOL_KEYWORDS = new Set(["BEGIN", "START", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK", "SET"]);
 const SETTING: ExecuteOptions = { kind: "data", setting: true };
 // Postgres statements that change the session's settings, which a rollback (to a savepoint) undoes.
 const POSTGRES_SETTING = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:SET|RESET)\b|\bset_config\s*\(/i;
@@ -184,10 +189,13 @@ export class StatementExecutor {
     return result;
   }
 
-  /** A statement of the test harness's own: logged as internal, never guarded or scoped. */
-  internal(runner: ExecutorRunner, sql: string, kind: StatementKind): Promise<unknown> {
+  /**
+   * A statement of the test harness's own: logged as internal, never guarded or scoped. With
+   * `frame`, one that opens or ends a transaction frame (run by the engine's `runControl`).
+   */
+  internal(runner: ExecutorRunner, sql: string, kind: StatementKind, frame = false): Promise<unknown> {
     if (!this.connection.isOpen) return Promise.reject(new DataSourceDestroyedError("The test harness tried to run a statement"));
-    return this.execute(runner, sql, undefined, false, { kind, write: kind === "data", internal: true });
+    return this.execute(runner, sql, undefined, false, { kind, write: kind === "data", internal: true, frame });
   }
 
   /**
@@ -222,7 +230,33 @@ export class StatementExecutor {
    * between), the server's rules decide, as they would in production.
    */
   private protocol(runner: ExecutorRunner, sql: string): Promise<unknown> {
-    const keyword = /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase();
+    const keyword = /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase() ?? "";
+    // TypeORM's query() would have shown them to its logger and subscribers; frames run by the engine's runControl do not.
+    if (this.context.runControl && PROTOCOL_KEYWORDS.has(keyword))
+      return this.announced(runner, sql, () => this.protocolStatement(runner, sql, keyword));
+    return this.protocolStatement(runner, sql, keyword);
+  }
+
+  /** Runs `run`, showing TypeORM's logger and subscribers `sql` as TypeORM's `query()` would have. */
+  private async announced(runner: ExecutorRunner, sql: string, run: () => Promise<unknown>): Promise<unknown> {
+    // Awaited only when subscribers listen: announcing is synchronous otherwise.
+    const before = runner.announce(sql);
+    if (before) await before;
+    const started = performance.now();
+    let result: unknown;
+    try {
+      result = await run();
+    } catch (error) {
+      const failed = runner.announce(sql, { ms: performance.now() - started, error });
+      if (failed) await failed;
+      throw error;
+    }
+    const after = runner.announce(sql, { ms: performance.now() - started });
+    if (after) await after;
+    return result;
+  }
+
+  private protocolStatement(runner: ExecutorRunner, sql: string, keyword: string): Promise<unknown> {
     const inTransaction = runner.state.ownFrames.length > 0;
     switch (keyword) {
       case "BEGIN":
@@ -376,13 +410,17 @@ export class StatementExecutor {
     if (this.context.emulatesAbort && this.isAborted(runner)) throw new TransactionAbortedError("SAVEPOINT", undefined);
     const outermost = state.ownFrames.length === 0;
     // A transaction begun right after an implicit COMMIT (MySQL) keeps the turn it already holds.
-    if (outermost && !state.lease) state.lease = await this.acquire(runner, "transaction", state.flow, "startTransaction");
+    if (outermost && !state.lease) {
+      // Free (the common case): taken at once, in the same tick query() checked the runner in.
+      const now = this.connection.lock.tryAcquire(runner, "transaction", state.flow);
+      state.lease = now !== false ? now : await this.acquire(runner, "transaction", state.flow, "startTransaction");
+    }
     try {
       // The test's savepoint must sit below the application's transaction.
       if (this.connection.hasDeferredFrames) await this.connection.openDeferredFrames(this.controlStatement(runner));
       const { frame, statements } = this.connection.pushFrame(runner, "application");
       try {
-        for (const sql of statements) await this.execute(runner, sql, undefined, false, CONTROL);
+        for (const sql of statements) await this.execute(runner, sql, undefined, false, FRAME);
       } catch (error) {
         this.connection.closeFrame(frame, "not opened");
         throw error;
@@ -430,8 +468,11 @@ export class StatementExecutor {
   private async endFrame(runner: ExecutorRunner, frame: TransactionFrame, end: FrameEnd): Promise<void> {
     try {
       // A commit that sends nothing still waits for work nested in the transaction to end first.
-      if (end.statements.length === 0) await this.takeTurn(runner);
-      for (const sql of end.statements) await this.execute(runner, sql, undefined, false, CONTROL);
+      if (end.statements.length === 0) {
+        const turn = this.takeTurn(runner);
+        if (turn) await turn;
+      }
+      for (const sql of end.statements) await this.execute(runner, sql, undefined, false, FRAME);
     } catch (error) {
       if (!end.ifFailed) throw error;
       return this.endFrame(runner, frame, end.ifFailed);
@@ -439,10 +480,21 @@ export class StatementExecutor {
     this.connection.closeFrame(frame, end.outcome);
   }
 
-  /** Waits until `runner` may use the connection, as a statement does, and lets it go again. */
-  private async takeTurn(runner: ExecutorRunner): Promise<void> {
-    const lease = await this.acquire(runner, "statement", currentFlow(), "commitTransaction");
-    if (lease) this.connection.lock.release(lease);
+  /**
+   * Waits until `runner` may use the connection, as a statement does, and lets it go again;
+   * `undefined` when it may at once.
+   */
+  private takeTurn(runner: ExecutorRunner): Promise<void> | undefined {
+    const lock = this.connection.lock;
+    const flow = currentFlow();
+    const now = lock.tryAcquire(runner, "statement", flow);
+    if (now !== false) {
+      if (now) lock.release(now);
+      return undefined;
+    }
+    return this.acquire(runner, "statement", flow, "commitTransaction").then((lease) => {
+      if (lease) lock.release(lease);
+    });
   }
 
   /**
@@ -637,19 +689,21 @@ export class StatementExecutor {
       const lease = now === false ? await this.acquire(runner, "statement", flow, "query", sql, internal) : now;
       if (lease) lease.sql = sql;
       try {
-        const control = this.controlStatement(runner);
         if (this.connection.hasDeferredFrames && (options.write || options.setting || (await this.readWrites(runner, sql, options)))) {
-          await this.connection.openDeferredFrames(control);
+          await this.connection.openDeferredFrames(this.controlStatement(runner));
         }
-        if (options.endsSavepoints) for (const release of this.connection.releaseRetained()) await control(release);
+        if (options.endsSavepoints) for (const release of this.connection.releaseRetained()) await this.controlStatement(runner)(release);
         const savepoint = this.context.statementSavepoints && kind === "data" && this.connection.needsStatementSavepoint(runner);
-        const execute = savepoint
-          ? () => this.runUnderSavepoint(runner, sql, parameters, structured, internal, started, options === READ)
-          : () => this.run(runner, sql, parameters, structured, kind, internal, started, options === READ);
+        const read = options === READ;
         if (options.write && kind === "data" && !internal && this.connection.capturesForLaggingReplicas) {
-          return await this.runCommitting(runner, sql, execute);
+          return await this.runCommitting(runner, sql, () =>
+            savepoint
+              ? this.runUnderSavepoint(runner, sql, parameters, structured, internal, started, read)
+              : this.run(runner, sql, parameters, structured, kind, internal, started, read, options.frame),
+          );
         }
-        return await execute();
+        if (savepoint) return await this.runUnderSavepoint(runner, sql, parameters, structured, internal, started, read);
+        return await this.run(runner, sql, parameters, structured, kind, internal, started, read, options.frame);
       } finally {
         if (lease) this.connection.lock.release(lease);
       }
@@ -780,7 +834,7 @@ export class StatementExecutor {
 
   /** Runs a harness savepoint statement of `runner`'s; the caller already holds the connection. */
   private controlStatement(runner: ExecutorRunner): (sql: string) => Promise<unknown> {
-    return (sql) => this.run(runner, sql, undefined, false, "transaction", true, performance.now());
+    return (sql) => this.run(runner, sql, undefined, false, "transaction", true, performance.now(), false, true);
   }
 
   private async run(
@@ -792,6 +846,7 @@ export class StatementExecutor {
     internal: boolean,
     started: number,
     read = false,
+    frame = false,
   ): Promise<any> {
     const context = this.context;
     this.connection.statementStarted();
@@ -800,8 +855,8 @@ export class StatementExecutor {
     let sent = false;
     let commitsBehind: number | undefined;
     try {
-      // The harness's own statements are the engine's SQL already.
-      if (context.translateStatement && !internal) statement = context.translateStatement(sql, parameters);
+      // The harness's and the frames' own statements are the engine's SQL already.
+      if (context.translateStatement && !internal && !frame) statement = context.translateStatement(sql, parameters);
       if (context.lag?.watchesStatements && !internal) context.lag.noteStatement(statement.sql);
       if (read && runner.replicaIndex !== undefined) {
         commitsBehind = 0;
@@ -812,7 +867,9 @@ export class StatementExecutor {
         }
       }
       sent = true;
-      const result = await runner.engineQuery(statement.sql, statement.parameters, structured);
+      const result = frame
+        ? await runner.engineControl(statement.sql)
+        : await runner.engineQuery(statement.sql, statement.parameters, structured);
       // A master read calling a function that writes: lagging replicas may be given its work.
       if (
         read &&

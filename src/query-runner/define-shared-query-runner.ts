@@ -7,6 +7,11 @@ import { currentTestScope } from "../testing/test-scope";
 import type { RunnerContext } from "./runner-context";
 import type { IsolationLevel, SharedQueryRunner } from "./shared-query-runner";
 
+/** A subscriber TypeORM shows statements to (`beforeQuery`, `afterQuery`, TypeORM 0.3.18 and later). */
+function listensToQueries(subscriber: object): boolean {
+  return "beforeQuery" in subscriber || "afterQuery" in subscriber;
+}
+
 /** The driver's own QueryRunner class (e.g. TypeORM's SqliteQueryRunner). */
 export type NativeRunnerClass = new (driver: Driver, mode: ReplicationMode) => QueryRunner;
 
@@ -18,6 +23,8 @@ const ASYNC_DISPOSE: symbol = Symbol.asyncDispose;
 export interface SharedReplicationQueryRunner extends SharedQueryRunner, ConnectionClient, ExecutorRunner {
   /** Runs a statement of the test harness's own: logged as internal, never guarded or scoped. */
   executeInternal(sql: string, kind?: StatementKind): Promise<unknown>;
+  /** Runs a statement that opens or ends one of the connection's transaction frames, as the test harness. */
+  executeFrameStatement(sql: string): Promise<unknown>;
 }
 
 export type SharedReplicationQueryRunnerClass = new (
@@ -151,6 +158,21 @@ export function defineSharedQueryRunner(
       return structured ? super.query(sql, parameters, true) : super.query(sql, parameters);
     }
 
+    engineControl(sql: string): Promise<unknown> {
+      return context.runControl ? context.runControl(this, sql) : super.query(sql);
+    }
+
+    announce(sql: string, outcome?: { readonly ms: number; readonly error?: unknown }): Promise<void> | undefined {
+      const logger = this.connection.logger;
+      if (!outcome) logger.logQuery(sql, undefined, this);
+      else if (outcome.error !== undefined) logger.logQueryError(outcome.error as Error, sql, undefined, this);
+      // TypeORM's broadcast calls only subscribers with these methods: without one, nothing to wait for.
+      if (!this.connection.subscribers.some(listensToQueries)) return undefined;
+      const broadcaster = (this as unknown as { broadcaster: { broadcast(event: string, ...args: unknown[]): Promise<void> } }).broadcaster;
+      if (!outcome) return broadcaster.broadcast("BeforeQuery", sql, undefined);
+      return broadcaster.broadcast("AfterQuery", sql, undefined, outcome.error === undefined, outcome.ms, undefined, outcome.error);
+    }
+
     override stream(
       query: string,
       parameters?: unknown[],
@@ -162,6 +184,10 @@ export function defineSharedQueryRunner(
 
     executeInternal(sql: string, kind: StatementKind = "transaction"): Promise<unknown> {
       return executor.internal(this, sql, kind);
+    }
+
+    executeFrameStatement(sql: string): Promise<unknown> {
+      return executor.internal(this, sql, "transaction", true);
     }
 
     /**

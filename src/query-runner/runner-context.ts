@@ -47,6 +47,8 @@ export interface RunnerContext {
   readonly prepareRunner?: (runner: QueryRunner) => void;
   /** Rewrites a statement right before the engine runs it (production fidelity: locking clauses, placeholders). */
   readonly translateStatement?: (sql: string, parameters: unknown[] | undefined) => EngineStatement;
+  /** The engine's `runControl`: how the library's own transaction-control statements run, when not through TypeORM's `query()`. */
+  readonly runControl?: (runner: QueryRunner, sql: string) => Promise<void>;
   /** The engine's `statementError`: the error a failed statement reports, as TypeORM reports it. */
   readonly statementError?: (error: unknown, sql: string, parameters: unknown[] | undefined) => unknown;
   /** Replaces the error a statement failed with (production fidelity: production-only SQL). */

@@ -332,7 +332,7 @@ export class TestIsolation<TData = undefined> implements TestLifecycle<TData> {
     if (!frame.isOpen) connection.closeFrame(frame, "not opened");
     else {
       const { statements, outcome } = connection.endSql(frame, "rollback");
-      for (const sql of statements) await this.harness!.executeInternal(sql);
+      for (const sql of statements) await this.harness!.executeFrameStatement(sql);
       connection.closeFrame(frame, outcome);
     }
     // What a rollback does not undo (SQLite PRAGMAs, ATTACHes) goes back as it was.

@@ -116,12 +116,12 @@ export class TruncatingTestLifecycle<TData = undefined> implements TestLifecycle
     await connection.whenIdle();
     const runner = this.internals.createHarnessRunner();
     try {
-      if (connection.hasDeferredFrames) await connection.openDeferredFrames((sql) => runner.executeInternal(sql));
+      if (connection.hasDeferredFrames) await connection.openDeferredFrames((sql) => runner.executeFrameStatement(sql));
       const session = connection.openFrames[0];
       // Anything else at the bottom is a transaction the application left open: its own.
       if (!session?.ambient) return;
       const { statements, outcome } = connection.endSql(session, "rollback");
-      for (const sql of statements) await runner.executeInternal(sql);
+      for (const sql of statements) await runner.executeFrameStatement(sql);
       connection.closeFrame(session, outcome);
       // Lagging replicas' copies were built in it: rolled back, the next test builds them again, committed.
       context.lag?.copiesLost();

@@ -1,8 +1,9 @@
-import type { DataSourceOptions, Driver } from "typeorm";
+import type { DataSourceOptions, Driver, QueryRunner } from "typeorm";
 import { standardTransactionDialect, type TransactionDialect } from "../../connection/transaction-dialect";
 import type { DatabaseSession } from "../../errors/test-database-in-use-error";
 import { UnsafeTestDatabaseError } from "../../errors/unsafe-test-database-error";
 import { loadDriverPackage } from "../load-driver-package";
+import { runOnMysqlConnection } from "../run-control";
 import {
   ServerEngine,
   type AdminConnection,
@@ -67,6 +68,7 @@ export class MysqlEngine extends ServerEngine {
   // MySQL has no BEGIN TRANSACTION.
   readonly dialect: TransactionDialect = { ...standardTransactionDialect, begin: "START TRANSACTION" };
   readonly abortsTransactionOnError = false;
+  readonly runControl: (runner: QueryRunner, sql: string) => Promise<void> = runOnMysqlConnection;
   private readonly mysql2: Mysql2Module;
   private readonly mysql2Promise: MysqlPromiseModule;
 

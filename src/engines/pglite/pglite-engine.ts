@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { DataSource, DataSourceOptions, Driver } from "typeorm";
+import type { DataSource, DataSourceOptions, Driver, QueryRunner } from "typeorm";
 import type { PhysicalConnection } from "../../connection/shared-connection";
 import { standardTransactionDialect } from "../../connection/transaction-dialect";
 import type { ApplicationOptions } from "../../data-source/option-classification";
@@ -7,6 +7,7 @@ import { EngineUnavailableError } from "../../errors/engine-unavailable-error";
 import { InvalidSettingsError } from "../../errors/invalid-settings-error";
 import type { Engine, SchemaCreation } from "../engine";
 import { loadDriverPackage } from "../load-driver-package";
+import { runOnPgClient } from "../run-control";
 import type { PgliteEngineSettings } from "./pglite-engine-settings";
 import { extensionModule, extensionsNeeded, PGLITE_EXTENSIONS } from "./pglite-extensions";
 import { PgliteInstancePool, type PooledPglite } from "./pglite-instance-pool";
@@ -87,6 +88,7 @@ export class PgliteEngine implements Engine {
   readonly persistent = true;
   readonly abortsTransactionOnError = true;
   readonly laggingReplicas = "postgres";
+  readonly runControl: (runner: QueryRunner, sql: string) => Promise<void> = runOnPgClient;
   private readonly pglite: PglitePackage;
   private readonly pgliteBackedPg: PgModule;
   private readonly requestedExtensions: readonly string[];

@@ -1,7 +1,8 @@
-import type { DataSourceOptions, Driver } from "typeorm";
+import type { DataSourceOptions, Driver, QueryRunner } from "typeorm";
 import { standardTransactionDialect } from "../../connection/transaction-dialect";
 import type { DatabaseSession } from "../../errors/test-database-in-use-error";
 import { loadDriverPackage } from "../load-driver-package";
+import { runOnPgClient } from "../run-control";
 import {
   ServerEngine,
   type AdminConnection,
@@ -50,6 +51,7 @@ export class PostgresEngine extends ServerEngine {
   readonly dialect = standardTransactionDialect;
   readonly abortsTransactionOnError = true;
   readonly laggingReplicas = "postgres";
+  readonly runControl: (runner: QueryRunner, sql: string) => Promise<void> = runOnPgClient;
   private readonly pg: PgModule;
   private readonly guardedPg: PgModule;
 

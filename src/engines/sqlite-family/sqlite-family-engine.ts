@@ -1,10 +1,11 @@
-import type { DataSourceOptions, Driver } from "typeorm";
+import type { DataSourceOptions, Driver, QueryRunner } from "typeorm";
 import { standardTransactionDialect } from "../../connection/transaction-dialect";
 import type { ApplicationOptions } from "../../data-source/option-classification";
 import { EngineNotSupportedError } from "../../errors/engine-not-supported-error";
 import { runningTypeOrmLine } from "../../typeorm/typeorm-line";
 import type { Engine } from "../engine";
 import { loadDriverPackage } from "../load-driver-package";
+import { runOnSyncSqlite } from "../run-control";
 import { IN_MEMORY_ENGINES, inMemoryEngine, type InMemoryEngine } from "./in-memory-engines";
 
 interface SqliteFamilyDriver {
@@ -59,6 +60,11 @@ export abstract class SqliteFamilyEngine implements Engine {
     } finally {
       await execute("PRAGMA foreign_keys = ON");
     }
+  }
+
+  /** The driver's synchronous `exec` (better-sqlite3, sql.js): none of TypeORM's JavaScript around the statement. */
+  runControl(runner: QueryRunner, sql: string): Promise<void> {
+    return runOnSyncSqlite(runner, sql);
   }
 
   adoptConnection(driver: Driver, owner: Driver): void {

@@ -6,6 +6,18 @@ import { Author, Post } from "./fixtures/blog-entities";
 import { rejectionOf } from "./support/capture-error";
 import { DRIVER_TYPES, testCombination } from "./support/test-combination";
 
+/** A TypeORM logger that records the statements it is shown in `logged`. */
+function queryLogger(logged: string[]): Logger {
+  return {
+    logQuery: (query) => void logged.push(query),
+    logQueryError: () => undefined,
+    logQuerySlow: () => undefined,
+    logSchemaBuild: () => undefined,
+    logMigration: () => undefined,
+    log: () => undefined,
+  };
+}
+
 describe("SharedReplicationDataSource", () => {
   let dataSource: SharedReplicationDataSource;
 
@@ -37,14 +49,7 @@ describe("SharedReplicationDataSource", () => {
     it("should keep entities, naming strategy, entity prefix and logger", async () => {
       class AppNaming extends DefaultNamingStrategy {}
       const logged: string[] = [];
-      const logger: Logger = {
-        logQuery: (query) => void logged.push(query),
-        logQueryError: () => undefined,
-        logQuerySlow: () => undefined,
-        logSchemaBuild: () => undefined,
-        logMigration: () => undefined,
-        log: () => undefined,
-      };
+      const logger = queryLogger(logged);
       const custom = createTestDataSource({}, { namingStrategy: new AppNaming(), entityPrefix: "app_", logger, logging: true });
       await custom.initialize();
       try {
@@ -60,14 +65,7 @@ describe("SharedReplicationDataSource", () => {
     it("should show TypeORM's logger and query subscribers the application's transaction statements, never the library's savepoints", async () => {
       const logged: string[] = [];
       const seen: string[] = [];
-      const logger: Logger = {
-        logQuery: (query) => void logged.push(query),
-        logQueryError: () => undefined,
-        logQuerySlow: () => undefined,
-        logSchemaBuild: () => undefined,
-        logMigration: () => undefined,
-        log: () => undefined,
-      };
+      const logger = queryLogger(logged);
       @EventSubscriber()
       class QueryWatcher {
         beforeQuery(event: { query: string }): void {

@@ -4,10 +4,16 @@ type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 const SQLITE_METHODS = ["run", "all", "get", "each", "exec", "prepare"];
 
-/** The prototypes whose methods send a statement to the database: sqlite3's Database and pg's Client. */
-function driverPrototypes(): { prototype: Record<string, unknown>; methods: string[] }[] {
-  // verbose() wraps sqlite3's methods once per process (TypeORM calls it): do it before counting, so the wrappers stay.
-  sqlite3.verbose();
+let counting = false;
+let count = 0;
+
+/**
+ * Taps every driver method that sends a statement (sqlite3's Database, pg's Client), counting while
+ * {@link countStatements} runs. Installed once, when this module loads: before TypeORM's `verbose()`
+ * wraps sqlite3's methods (it wraps the taps) and before an engine keeps sqlite3's own `exec` to run
+ * its transaction control without that wrapper (it keeps the tap), so every path is counted.
+ */
+function installTaps(): void {
   const targets = [{ prototype: sqlite3.Database.prototype as unknown as Record<string, unknown>, methods: SQLITE_METHODS }];
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -16,30 +22,30 @@ function driverPrototypes(): { prototype: Record<string, unknown>; methods: stri
   } catch {
     // No pg: nothing to count there.
   }
-  return targets;
+  for (const { prototype, methods } of targets) {
+    for (const name of methods) {
+      const original = prototype[name] as Method;
+      prototype[name] = function (this: unknown, ...args: unknown[]) {
+        if (counting) count++;
+        return original.apply(this, args);
+      };
+    }
+  }
 }
+
+installTaps();
 
 /**
  * How many statements `fn` sends to the database: calls into the driver packages (sqlite3, pg),
  * each one a round trip. Counted on a separate, untimed test, so counting costs no timed test anything.
  */
 export async function countStatements(fn: () => Promise<unknown>): Promise<number> {
-  let count = 0;
-  const restore: (() => void)[] = [];
-  for (const { prototype, methods } of driverPrototypes()) {
-    for (const name of methods) {
-      const original = prototype[name] as Method;
-      prototype[name] = function (this: unknown, ...args: unknown[]) {
-        count++;
-        return original.apply(this, args);
-      };
-      restore.push(() => (prototype[name] = original));
-    }
-  }
+  count = 0;
+  counting = true;
   try {
     await fn();
   } finally {
-    for (const undo of restore) undo();
+    counting = false;
   }
   return count;
 }

@@ -566,6 +566,17 @@ function isBegin(scanner: SqlScanner): boolean {
  * not tokenized to its end. The `;` inside a CREATE's `BEGIN … END` body (a Postgres `BEGIN
  * ATOMIC` function, a SQLite trigger, a MySQL routine) end nothing: the body belongs to the CREATE.
  */
+/** A single statement whose first keyword has no rule: a write (DML, DDL), whatever follows (see {@link classifyText}). */
+function writesByFirstKeyword(sql: string, family: SqlDialect): boolean {
+  if (sql.includes(";")) return false;
+  const scanner = new SqlScanner(sql, family);
+  while (scanner.next()) {
+    if (isTrivia(scanner.kind)) continue;
+    return scanner.kind === "word" && !RULES.has(significant(scanner).text);
+  }
+  return false;
+}
+
 function classifyText(sql: string, family: SqlDialect): Verdict {
   const scanner = new SqlScanner(sql, family);
   const single = !sql.includes(";");
@@ -648,6 +659,8 @@ export function classifyStatement(sql: string, family: SqlDialect, readOnly = fa
   const cache = caches[family];
   let verdict = cache.get(sql);
   if (verdict === undefined) {
+    // Cheap without the cache, and often one-off texts (bulk INSERTs with their values inline): kept out of it.
+    if (writesByFirstKeyword(sql, family)) return "write";
     verdict = classifyText(sql, family);
     if (sql.length <= CACHEABLE_LENGTH) {
       if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { AsyncResource } from "node:async_hooks";
+import { EventSubscriber } from "typeorm";
 import { createTestDataSource } from "../ormconfig.test";
 import {
   DataSourceDestroyedError,
@@ -73,6 +74,48 @@ describe("a scope per test", () => {
     const second = await runTest("second", async () => {
       expect(await rejectionOf(late!)).to.be.instanceOf(TestEndedError);
       expect(await items().count()).to.equal(0);
+    });
+    expect(second.endError).to.equal(undefined);
+  });
+
+  it("should refuse a transaction an ended test's work begins after a query subscriber held it up, and never open it in the next test", async () => {
+    // A subscriber's beforeQuery may await anything: the BEGIN it is shown reaches the connection later.
+    let entered!: () => void;
+    const beginShown = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let armed = false;
+    @EventSubscriber()
+    class HeldBeginWatcher {
+      async beforeQuery(event: { query: string }): Promise<void> {
+        if (!armed || !/^(BEGIN|START)/.test(event.query)) return;
+        armed = false;
+        entered();
+        await released;
+      }
+    }
+    await isolation.endGroup();
+    dataSource = createTestDataSource({}, { entities: [Item], subscribers: [HeldBeginWatcher] });
+    isolation = new TestIsolation(dataSource);
+    await isolation.beginGroup();
+    let late: Promise<unknown> | undefined;
+    await runTest("first", async () => {
+      armed = true;
+      late = dataSource.transaction((manager) => manager.save(Item, { value: 1 }));
+      late.catch(() => undefined);
+      // The BEGIN has been checked in and is held by the subscriber when the test ends.
+      await beginShown;
+    });
+    const second = await runTest("second", async () => {
+      release();
+      const lateError = await rejectionOf(late!);
+      expect(lateError, String(lateError)).to.satisfy(
+        (error: unknown) => error instanceof TestEndedError || error instanceof QueryRunnerReleasedError,
+      );
+      expect(await items().count()).to.equal(0);
+      // The connection is free: this test's own transaction is not kept waiting behind the late one.
+      await dataSource.transaction((manager) => manager.save(Item, { value: 2 }));
+      expect(await items().count()).to.equal(1);
     });
     expect(second.endError).to.equal(undefined);
   });

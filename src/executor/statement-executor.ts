@@ -411,8 +411,7 @@ export class StatementExecutor {
     const outermost = state.ownFrames.length === 0;
     // A transaction begun right after an implicit COMMIT (MySQL) keeps the turn it already holds.
     if (outermost && !state.lease) {
-      // Free (the common case): taken at once, in the same tick query() checked the runner in.
-      const now = this.connection.lock.tryAcquire(runner, "transaction", state.flow);
+      const now = this.acquireNow(runner, "transaction", state.flow, "startTransaction");
       state.lease = now !== false ? now : await this.acquire(runner, "transaction", state.flow, "startTransaction");
     }
     try {
@@ -487,7 +486,7 @@ export class StatementExecutor {
   private takeTurn(runner: ExecutorRunner): Promise<void> | undefined {
     const lock = this.connection.lock;
     const flow = currentFlow();
-    const now = lock.tryAcquire(runner, "statement", flow);
+    const now = this.acquireNow(runner, "statement", flow, "commitTransaction");
     if (now !== false) {
       if (now) lock.release(now);
       return undefined;
@@ -713,6 +712,28 @@ export class StatementExecutor {
   }
 
   /**
+   * {@link acquire} without a promise when the connection is free (the common case): `false` when
+   * `runner` has to wait. Checked as `acquire` checks, since the caller may have awaited since
+   * `query()` checked the runner in.
+   */
+  private acquireNow(
+    runner: ExecutorRunner,
+    kind: Lease["kind"],
+    flow: ReturnType<typeof currentFlow>,
+    method: string,
+  ): Lease | undefined | false {
+    const now = this.connection.lock.tryAcquire(runner, kind, flow);
+    if (now === false) return false;
+    try {
+      this.assertUsable(runner, method);
+    } catch (error) {
+      if (now) this.connection.lock.release(now);
+      throw error;
+    }
+    return now;
+  }
+
+  /**
    * Waits for the connection. A statement admitted after its test ended, or after the DataSource
    * was destroyed, does not run.
    */
@@ -857,7 +878,7 @@ export class StatementExecutor {
     try {
       // The harness's and the frames' own statements are the engine's SQL already.
       if (context.translateStatement && !internal && !frame) statement = context.translateStatement(sql, parameters);
-      if (context.lag?.watchesStatements && !internal) context.lag.noteStatement(statement.sql);
+      if (context.lag?.watchesStatements && !internal && !frame) context.lag.noteStatement(statement.sql);
       if (read && runner.replicaIndex !== undefined) {
         commitsBehind = 0;
         if (context.lag?.routesReads) {

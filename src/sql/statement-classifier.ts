@@ -560,12 +560,6 @@ function isBegin(scanner: SqlScanner): boolean {
   return scanner.kind === "word" && scanner.end - scanner.start === 5 && scanner.text().toUpperCase() === "BEGIN";
 }
 
-/**
- * The verdict on every statement of `sql`. A statement whose first keyword has no rule is a write
- * without reading it further, and a text without `;` has no other statement, so a bulk INSERT is
- * not tokenized to its end. The `;` inside a CREATE's `BEGIN … END` body (a Postgres `BEGIN
- * ATOMIC` function, a SQLite trigger, a MySQL routine) end nothing: the body belongs to the CREATE.
- */
 /** A single statement whose first keyword has no rule: a write (DML, DDL), whatever follows (see {@link classifyText}). */
 function writesByFirstKeyword(sql: string, family: SqlDialect): boolean {
   if (sql.includes(";")) return false;
@@ -577,6 +571,12 @@ function writesByFirstKeyword(sql: string, family: SqlDialect): boolean {
   return false;
 }
 
+/**
+ * The verdict on every statement of `sql`. A statement whose first keyword has no rule is a write
+ * without reading it further, and a text without `;` has no other statement, so a bulk INSERT is
+ * not tokenized to its end. The `;` inside a CREATE's `BEGIN … END` body (a Postgres `BEGIN
+ * ATOMIC` function, a SQLite trigger, a MySQL routine) end nothing: the body belongs to the CREATE.
+ */
 function classifyText(sql: string, family: SqlDialect): Verdict {
   const scanner = new SqlScanner(sql, family);
   const single = !sql.includes(";");

@@ -196,7 +196,15 @@ describe("transactions on the shared connection", () => {
   it("should fail a wait longer than connectionWaitTimeout with the holder and where it acquired the connection", async () => {
     const readInAnotherFlow = AsyncResource.bind(() => dataSource.createQueryRunner("slave").query("SELECT 1"));
     const holder = dataSource.createQueryRunner();
-    await holder.startTransaction();
+    // Node.js's default depth (node:test and plain scripts run with it; mocha raises it): the
+    // library's and TypeORM's own frames must not use it up before the application's line.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 10;
+    try {
+      await holder.startTransaction();
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     const waiter = readInAnotherFlow();
     const error = await rejectionOf(waiter);
     await holder.rollbackTransaction();
@@ -204,7 +212,31 @@ describe("transactions on the shared connection", () => {
     const message = (error as Error).message;
     expect(message).to.contain(`query runner #${holder.runnerId} (master)`);
     expect(message).to.contain("transactions.test.ts");
+    expect(message).not.to.contain("connection-lock");
     expect((error as ConnectionWaitTimeoutError).waitedMs).to.be.at.least(250);
+  });
+
+  it("should name where a holder that first waited for the connection asked for it, not where it was let in", async () => {
+    const first = dataSource.createQueryRunner();
+    const second = dataSource.createQueryRunner();
+    // Bound before the first transaction begins: another flow than the one the test continues in.
+    const beginInAnotherFlow = AsyncResource.bind(async function beginSecondTransaction() {
+      await second.startTransaction();
+    });
+    const readInAnotherFlow = AsyncResource.bind(() => dataSource.createQueryRunner("slave").query("SELECT 1"));
+    await first.startTransaction();
+    const secondBegins = beginInAnotherFlow();
+    await sleep(20);
+    await first.commitTransaction();
+    await secondBegins;
+    const error = await rejectionOf(readInAnotherFlow());
+    await second.rollbackTransaction();
+    await Promise.all([first.release(), second.release()]);
+    expect(error).to.be.instanceOf(ConnectionWaitTimeoutError);
+    const message = (error as Error).message;
+    expect(message).to.contain(`query runner #${second.runnerId} (master)`);
+    expect(message).to.contain("beginSecondTransaction");
+    expect(message).not.to.contain("commitTransaction");
   });
 
   it("should let a queue drain for longer than connectionWaitTimeout when no holder keeps the connection that long", async () => {

@@ -1,10 +1,10 @@
 import { ConnectionWaitTimeoutError } from "../errors/connection-wait-timeout-error";
+import { CallSite } from "./call-site";
 import type { ConnectionClient } from "./connection-client";
 import type { Flow } from "./async-flow";
 
 /** The right to use the connection: for one statement, or for a whole transaction. */
 export class Lease {
-  private readonly site: { stack?: string } = {};
   readonly since = Date.now();
   /** The statement running under a statement lease, for diagnostics. */
   sql: string | undefined;
@@ -13,16 +13,14 @@ export class Lease {
     readonly client: ConnectionClient,
     readonly kind: "statement" | "transaction",
     readonly flow: Flow | undefined,
-  ) {
-    // V8 defers formatting until `.stack` is read, so only diagnostics pay for it.
-    if (kind === "transaction") Error.captureStackTrace(this.site, Lease);
-  }
+    /** Where a transaction lease was asked for (when it was asked, not when it was granted). */
+    private readonly site: CallSite | undefined,
+  ) {}
 
   describe(): string {
     const held = `${this.client.describe()} has held the connection for ${Date.now() - this.since} ms`;
     if (this.kind === "statement") return `${held}, running: ${this.sql ?? "(unknown statement)"}`;
-    const stack = (this.site.stack ?? "").split("\n").slice(1).join("\n");
-    return `${held} in an open transaction, acquired at:\n${stack}`;
+    return `${held} in an open transaction, acquired at:\n${this.site ?? ""}`;
   }
 }
 
@@ -30,6 +28,7 @@ interface Waiter {
   readonly client: ConnectionClient;
   readonly kind: Lease["kind"];
   readonly flow: Flow | undefined;
+  readonly site: CallSite | undefined;
   readonly since: number;
   readonly resolve: (lease: Lease | undefined) => void;
   readonly reject: (error: Error) => void;
@@ -74,7 +73,8 @@ export class ConnectionLock {
     const now = this.tryAcquire(client, kind, flow);
     if (now !== false) return Promise.resolve(now);
     return new Promise((resolve, reject) => {
-      this.waiters.push({ client, kind, flow, since: Date.now(), resolve, reject });
+      const site = kind === "transaction" ? new CallSite(ConnectionLock.prototype.acquire) : undefined;
+      this.waiters.push({ client, kind, flow, site, since: Date.now(), resolve, reject });
       this.watch();
     });
   }
@@ -86,7 +86,8 @@ export class ConnectionLock {
   tryAcquire(client: ConnectionClient, kind: Lease["kind"], flow: Flow | undefined): Lease | undefined | false {
     const holder = this.holder;
     if (holder ? !passesThrough(holder, client, flow) : this.waiters.length > 0) return false;
-    return kind === "statement" && holder ? undefined : this.push(client, kind, flow);
+    if (kind === "statement") return holder ? undefined : this.push(client, kind, flow, undefined);
+    return this.push(client, kind, flow, new CallSite(ConnectionLock.prototype.tryAcquire));
   }
 
   /** Fails the waiters `matches` selects (clients of a test that ended), so they never run later. */
@@ -117,8 +118,8 @@ export class ConnectionLock {
     this.admitWaiters();
   }
 
-  private push(client: ConnectionClient, kind: Lease["kind"], flow: Flow | undefined): Lease {
-    const lease = new Lease(client, kind, flow);
+  private push(client: ConnectionClient, kind: Lease["kind"], flow: Flow | undefined, site: CallSite | undefined): Lease {
+    const lease = new Lease(client, kind, flow, site);
     this.leases.push(lease);
     return lease;
   }
@@ -144,7 +145,7 @@ export class ConnectionLock {
         waiter.resolve(undefined);
         continue;
       }
-      waiter.resolve(this.push(waiter.client, waiter.kind, waiter.flow));
+      waiter.resolve(this.push(waiter.client, waiter.kind, waiter.flow, waiter.site));
       return;
     }
   }

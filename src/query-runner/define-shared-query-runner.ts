@@ -1,4 +1,5 @@
 import type { Driver, QueryRunner, ReplicationMode } from "typeorm";
+import { CallSite } from "../connection/call-site";
 import type { ConnectionClient } from "../connection/connection-client";
 import type { DriverStream, StatementExecutor } from "../executor/statement-executor";
 import { RunnerState, type ExecutorRunner } from "../executor/runner-state";
@@ -54,7 +55,7 @@ export function defineSharedQueryRunner(
   return class SharedReplicationQueryRunner extends Native implements SharedReplicationQueryRunner {
     readonly runnerId = context.nextRunnerId();
     readonly state = new RunnerState(currentTestScope());
-    private readonly site: { stack?: string } = {};
+    private readonly site: CallSite | undefined;
     private nativeReleased = false;
 
     constructor(
@@ -64,19 +65,14 @@ export function defineSharedQueryRunner(
     ) {
       super(driver, role);
       context.prepareRunner?.(this);
-      if (context.isolatedGroups > 0) {
-        // Deep enough to reach application code below TypeORM's own frames in leak reports.
-        const limit = Error.stackTraceLimit;
-        Error.stackTraceLimit = 16;
-        Error.captureStackTrace(this.site, SharedReplicationQueryRunner);
-        Error.stackTraceLimit = limit;
-      }
+      // Only leak reports read it, and only a TestIsolation group checks for leaks.
+      if (context.isolatedGroups > 0) this.site = new CallSite(SharedReplicationQueryRunner);
       context.openRunners.add(this);
     }
 
     /** Formatted on first read only: capturing a stack is cheap, formatting it is not. */
     get creationSite(): string {
-      return (this.site.stack ?? "").split("\n").slice(1).join("\n");
+      return this.site?.toString() ?? "";
     }
 
     describe(): string {

@@ -1,3 +1,4 @@
+import { applicationFamily } from "../data-source/application-type";
 import { InvalidSettingsError } from "../errors/invalid-settings-error";
 import type { DataSourceOptions } from "typeorm";
 import type { Engine } from "./engine";
@@ -12,8 +13,8 @@ import { isPgliteEngineSettings } from "./pglite/pglite-engine";
 /** Names accepted by the `engine` setting. */
 export type EngineName = "sqlite3" | "better-sqlite3" | "sqljs" | "pglite";
 
-const engines: Record<Exclude<EngineName, "pglite">, () => Engine> = {
-  sqlite3: () => new Sqlite3Engine(),
+const engines: Record<Exclude<EngineName, "pglite">, (options: DataSourceOptions) => Engine> = {
+  sqlite3: (options) => new Sqlite3Engine(applicationFamily(options.type)),
   "better-sqlite3": () => new BetterSqlite3Engine(),
   sqljs: () => new SqljsEngine(),
 };
@@ -22,7 +23,7 @@ export function resolveEngine(name: unknown, options: DataSourceOptions): Engine
   if (name === undefined)
     return defaultEngine(
       options,
-      (inMemory) => engines[inMemory](),
+      (inMemory) => engines[inMemory](options),
       () => createPgliteEngine("pglite", options),
     );
   if (isPgliteEngineSettings(name)) return createPgliteEngine(name, options);
@@ -34,5 +35,5 @@ export function resolveEngine(name: unknown, options: DataSourceOptions): Engine
       `expected one of ${[...Object.keys(engines), "pglite"].map((e) => `"${e}"`).join(", ")}, or a server: { type: "postgres" | "mysql" | "mariadb", host, port, username, password, database }.`,
     );
   }
-  return engines[name as Exclude<EngineName, "pglite">]();
+  return engines[name as Exclude<EngineName, "pglite">](options);
 }

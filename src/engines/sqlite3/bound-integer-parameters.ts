@@ -28,10 +28,12 @@ function isInt32(value: unknown): value is number {
  */
 export function bindIntegerParameters(driver: Driver): void {
   if (bindingDrivers.has(driver)) return;
-  const escapeQuery = (driver as unknown as { escapeQueryWithParameters?: EscapeQueryWithParameters }).escapeQueryWithParameters;
+  // TypeORM 0.3's signature (the only line with the sqlite3 driver); 1.x's Driver declares two parameters.
+  const surface = driver as unknown as { escapeQueryWithParameters?: EscapeQueryWithParameters };
+  const escapeQuery = surface.escapeQueryWithParameters;
   if (typeof escapeQuery !== "function") throw new IncompatibleTypeOrmError("SqliteDriver.escapeQueryWithParameters to be a function");
   const escape = escapeQuery.bind(driver);
-  driver.escapeQueryWithParameters = (sql: string, parameters: ObjectLiteral, nativeParameters: ObjectLiteral) => {
+  surface.escapeQueryWithParameters = (sql, parameters, nativeParameters) => {
     if (!parameters) return escape(sql, parameters, nativeParameters);
     let bound: ObjectLiteral | undefined;
     const rewritten = sql.replace(NAMED_PARAMETER, (full: string, spread: string | undefined, key: string) => {

@@ -14,6 +14,12 @@ function isInt32(value: unknown): value is number {
   return typeof value === "number" && (value | 0) === value;
 }
 
+/** Whether a parameter would be bound: most statements have one, but those that have none skip the rewrite. */
+function hasInt32Value(parameters: ObjectLiteral | undefined): boolean {
+  for (const key in parameters) if (isInt32(parameters[key])) return true;
+  return false;
+}
+
 /**
  * TypeORM's SQLite drivers write a number parameter into the statement's text (`WHERE "id" = 6`),
  * where the Postgres and MySQL drivers of a production application send it as a parameter. Every
@@ -34,7 +40,7 @@ export function bindIntegerParameters(driver: Driver): void {
   if (typeof escapeQuery !== "function") throw new IncompatibleTypeOrmError("SqliteDriver.escapeQueryWithParameters to be a function");
   const escape = escapeQuery.bind(driver);
   surface.escapeQueryWithParameters = (sql, parameters, nativeParameters) => {
-    if (!parameters) return escape(sql, parameters, nativeParameters);
+    if (!hasInt32Value(parameters)) return escape(sql, parameters, nativeParameters);
     let bound: ObjectLiteral | undefined;
     const rewritten = sql.replace(NAMED_PARAMETER, (full: string, spread: string | undefined, key: string) => {
       if (spread || !Object.prototype.hasOwnProperty.call(parameters, key) || !isInt32(parameters[key])) return full;
